@@ -1,0 +1,248 @@
+//! Azure's built-in role definitions and published resource provider operations.
+//!
+//! canopy ships the whole catalogue inside the binary (`data/`, in canopy's own compact text
+//! format, see [`format`]) so that it works offline and gives the same answer on every machine.
+//! `tests/builtin_reference.rs` proves the embedded data equals Azure's published JSON.
+//!
+//! Decoding is lazy and split: roles (~400 KiB of text) are decoded on the first role lookup,
+//! operations (~500 KiB) on the first operation lookup, and the lookup indexes only when first
+//! needed, so a run that never looks at operations never pays for them.
+
+#[doc(hidden)]
+pub mod format;
+mod matching;
+
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
+pub use matching::{PatternMatch, action_matches, classify_pattern, nearest_operation};
+
+/// One permission block of a role definition (Azure's `permissions[i]`).
+///
+/// A role can have several blocks; `not_actions`/`not_data_actions` subtract only from the
+/// `actions`/`data_actions` of their own block, and a `condition` applies only to its block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Permission {
+    pub actions: Vec<Box<str>>,
+    pub not_actions: Vec<Box<str>>,
+    pub data_actions: Vec<Box<str>>,
+    pub not_data_actions: Vec<Box<str>>,
+    pub condition: Option<Box<str>>,
+    pub condition_version: Option<Box<str>>,
+}
+
+/// An Azure built-in role definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BuiltinRole {
+    /// The role definition's GUID as Azure spells it (lowercase).
+    pub id: Box<str>,
+    /// The role's name (`roleName`), e.g. `Reader`.
+    pub name: Box<str>,
+    /// The permission blocks, in Azure's order.
+    pub permissions: Vec<Permission>,
+}
+
+/// A resource provider operation Azure publishes, i.e. something a role's actions can name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Operation {
+    /// The operation's name exactly as published (Azure spells some namespaces several ways).
+    pub name: Box<str>,
+    /// Whether it is a data-plane operation (belongs in `dataActions`, not `actions`).
+    pub is_data_action: bool,
+}
+
+static ROLES: LazyLock<Box<[BuiltinRole]>> = LazyLock::new(|| {
+    let mut roles = format::decode_roles(format::ROLES_TEXT).unwrap_or_else(|e| {
+        panic!("canopy's embedded data/builtin-roles.txt does not decode ({e}); regenerate it")
+    });
+    // The generator writes them in this order already (a stable sort of sorted input is linear);
+    // sorting here keeps the documented order independent of the file.
+    roles.sort_by(|a, b| cmp_ignore_ascii_case(&a.name, &b.name));
+    roles.into_boxed_slice()
+});
+
+static ROLES_BY_NAME: LazyLock<FxHashMap<CaseInsensitive<'static>, &'static BuiltinRole>> =
+    LazyLock::new(|| index_roles(|role| &role.name));
+
+static ROLES_BY_ID: LazyLock<FxHashMap<CaseInsensitive<'static>, &'static BuiltinRole>> =
+    LazyLock::new(|| index_roles(|role| &role.id));
+
+static OPERATIONS: LazyLock<Box<[Operation]>> = LazyLock::new(|| {
+    format::decode_operations(format::OPERATIONS_TEXT)
+        .unwrap_or_else(|e| {
+            panic!(
+                "canopy's embedded data/provider-operations.txt does not decode ({e}); \
+                 regenerate it"
+            )
+        })
+        .into_boxed_slice()
+});
+
+/// All of Azure's built-in roles, sorted by name case-insensitively.
+pub fn roles() -> &'static [BuiltinRole] {
+    &ROLES
+}
+
+/// The built-in role with this name, compared case-insensitively (as Azure does).
+pub fn role_by_name(name: &str) -> Option<&'static BuiltinRole> {
+    lookup(&ROLES_BY_NAME, name)
+}
+
+/// The built-in role with this GUID, compared case-insensitively.
+pub fn role_by_id(guid: &str) -> Option<&'static BuiltinRole> {
+    lookup(&ROLES_BY_ID, guid)
+}
+
+/// All operations Azure publishes, in Azure's published order (case-insensitively sorted by
+/// name), including entries that differ only in spelling.
+pub fn operations() -> &'static [Operation] {
+    &OPERATIONS
+}
+
+fn index_roles(
+    key: fn(&'static BuiltinRole) -> &'static str,
+) -> FxHashMap<CaseInsensitive<'static>, &'static BuiltinRole> {
+    let roles = roles();
+    let mut map = FxHashMap::with_capacity_and_hasher(roles.len(), Default::default());
+    for role in roles {
+        // Azure's names and ids are unique; should that ever change, the first one wins.
+        map.entry(CaseInsensitive(key(role))).or_insert(role);
+    }
+    map
+}
+
+fn lookup<V: Copy>(map: &FxHashMap<CaseInsensitive<'_>, V>, key: &str) -> Option<V> {
+    // The map's keys are `'static`; `HashMap` is covariant in its key type, so it can be viewed
+    // with the caller's shorter lifetime and queried without allocating a lowercase copy.
+    map.get(&CaseInsensitive(key)).copied()
+}
+
+/// A string key that hashes and compares ASCII-case-insensitively, so that case-insensitive
+/// lookups need no lowercase copy. Azure's names are ASCII; other characters compare exactly.
+#[derive(Debug, Clone, Copy)]
+struct CaseInsensitive<'a>(&'a str);
+
+impl PartialEq for CaseInsensitive<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for CaseInsensitive<'_> {}
+
+impl Hash for CaseInsensitive<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Eight lowercased bytes per `write_u64`: far fewer hasher rounds than byte by byte.
+        let bytes = self.0.as_bytes();
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            state.write_u64(lowercase_word(chunk));
+        }
+        state.write_u64(lowercase_word(chunks.remainder()));
+        state.write_usize(bytes.len());
+    }
+}
+
+fn lowercase_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    for (dst, src) in word.iter_mut().zip(bytes) {
+        *dst = src.to_ascii_lowercase();
+    }
+    u64::from_le_bytes(word)
+}
+
+/// Orders strings as if ASCII-lowercased, without allocating.
+fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const READER_ID: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+    #[test]
+    fn finds_roles_by_name_case_insensitively() {
+        let reader = role_by_name("reader").expect("Reader is a built-in role");
+        assert_eq!(&*reader.name, "Reader");
+        assert_eq!(&*reader.id, READER_ID);
+        assert!(std::ptr::eq(reader, role_by_name("READER").unwrap()));
+        assert!(std::ptr::eq(reader, role_by_name("Reader").unwrap()));
+        assert!(role_by_name("Readers").is_none());
+        assert!(role_by_name("").is_none());
+    }
+
+    #[test]
+    fn finds_roles_by_id_case_insensitively() {
+        let reader = role_by_id(READER_ID).expect("Reader's GUID");
+        assert_eq!(&*reader.name, "Reader");
+        assert!(std::ptr::eq(
+            reader,
+            role_by_id(&READER_ID.to_uppercase()).unwrap()
+        ));
+        assert!(role_by_id("00000000-0000-0000-0000-000000000000").is_none());
+    }
+
+    #[test]
+    fn has_the_classic_roles() {
+        let owner = role_by_name("Owner").expect("Owner");
+        assert_eq!(&*owner.permissions[0].actions, [Box::from("*")]);
+        let contributor = role_by_name("Contributor").expect("Contributor");
+        assert_eq!(&*contributor.permissions[0].actions, [Box::from("*")]);
+        assert!(!contributor.permissions[0].not_actions.is_empty());
+        assert_eq!(
+            &*role_by_name("Reader").unwrap().permissions[0].actions,
+            [Box::from("*/read")]
+        );
+    }
+
+    #[test]
+    fn roles_are_sorted_and_every_one_is_found() {
+        let roles = roles();
+        assert_eq!(roles.len(), 928);
+        assert!(
+            roles
+                .windows(2)
+                .all(|w| cmp_ignore_ascii_case(&w[0].name, &w[1].name).is_lt())
+        );
+        for role in roles {
+            assert!(std::ptr::eq(
+                role,
+                role_by_name(&role.name.to_lowercase()).unwrap()
+            ));
+            assert!(std::ptr::eq(role, role_by_id(&role.id).unwrap()));
+        }
+    }
+
+    #[test]
+    fn has_every_operation() {
+        let ops = operations();
+        assert_eq!(ops.len(), 24_680);
+        assert!(ops.iter().any(|op| op.is_data_action));
+        assert!(
+            ops.iter()
+                .any(|op| &*op.name == "Microsoft.Compute/virtualMachines/read")
+        );
+    }
+
+    #[test]
+    fn case_insensitive_keys_hash_alike() {
+        let hash = |s: &str| {
+            let mut h = rustc_hash::FxHasher::default();
+            CaseInsensitive(s).hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(
+            hash("Microsoft.Compute/VirtualMachines"),
+            hash("microsoft.compute/virtualmachines")
+        );
+        assert_eq!(CaseInsensitive("ABCdef"), CaseInsensitive("abcDEF"));
+        assert_ne!(CaseInsensitive("abc"), CaseInsensitive("abcd"));
+    }
+}

@@ -1,0 +1,172 @@
+//! The command line: argument definitions and one function per command. `main.rs` only parses
+//! arguments and calls [`run`].
+
+mod rules;
+mod tree;
+
+use crate::diag::Severity;
+use crate::report::{self, human::Style};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit codes: the contract with CI systems.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "canopy",
+    version,
+    about = "Azure tenant governance as code: prove Azure's invariants on a YAML tree"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// When to use colours: auto (when writing to a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load the tree, resolve it, prove Azure's invariants and print every finding.
+    Check(CheckArgs),
+    /// Draw the management-group hierarchy, subscriptions under their groups, with counts.
+    Tree(TreeArgs),
+    /// List every check code, or explain one.
+    Rules(RulesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Judge expiry (exemptions) as of this RFC 3339 time instead of now.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TreeArgs {
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    /// A check code, such as `depth-limit`.
+    pub code: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn style(self, stream_is_terminal: bool) -> Style {
+        let color = match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+        };
+        let width = if stream_is_terminal {
+            terminal_width().unwrap_or(100)
+        } else {
+            100
+        };
+        Style { color, width }
+    }
+}
+
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    let stdout = std::io::stdout();
+    let style = cli.color.style(stdout.is_terminal());
+    let mut out = stdout.lock();
+    let mut err = std::io::stderr().lock();
+    let code = match cli.command {
+        Command::Check(args) => check(&args, style, &mut out, &mut err),
+        Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
+        Command::Rules(args) => rules::run(&args, &mut out, &mut err),
+    };
+    let _ = out.flush();
+    code
+}
+
+/// Loads a tree for a command, printing why when canopy cannot run.
+pub(crate) fn load_or_report(
+    tree: &std::path::Path,
+    options: &crate::Options,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<crate::Analysis, u8> {
+    match crate::load_with(tree, options) {
+        Ok(a) => Ok(a),
+        Err(crate::Error::Config { files, findings }) => {
+            let _ = match format {
+                Format::Json => serde_json::to_writer_pretty(
+                    &mut *out,
+                    &report::json::findings_document(&files, &findings),
+                )
+                .map_err(std::io::Error::other)
+                .and_then(|_| writeln!(out)),
+                Format::Human => report::human::write_findings(&files, &findings, style, err),
+            };
+            let _ = writeln!(err, "canopy: canopy.toml is invalid; nothing was checked");
+            Err(EXIT_CANNOT_RUN)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "canopy: {e}");
+            Err(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+fn check(args: &CheckArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let options = crate::Options { now: args.at };
+    let analysis = match load_or_report(&args.tree, &options, args.format, style, out, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let written = match args.format {
+        Format::Human => report::human::write(&analysis, style, out),
+        Format::Json => report::json::write(&analysis, out),
+    };
+    if let Err(e) = written {
+        let _ = writeln!(err, "canopy: cannot write output: {e}");
+        return EXIT_CANNOT_RUN;
+    }
+    let errors = analysis.count(Severity::Error);
+    let warnings = analysis.count(Severity::Warning);
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,169 @@
+//! canopy: Azure tenant governance as code.
+//!
+//! A platform team keeps its management-group hierarchy, subscriptions, principals, roles,
+//! assignments and policies as YAML in Git. canopy loads that tree, proves the invariants Azure
+//! enforces, and reports every finding precisely.
+//!
+//! Data flows one way: [`load`] (walk and parse, spans kept) → [`model`] (resolved, indexed
+//! tenant) → [`check`] (rules with stable codes) → [`report`] (human, JSON).
+//!
+//! ```no_run
+//! let analysis = canopy::load("examples/contoso").expect("tree readable");
+//! println!("{} management groups", analysis.tenant.management_groups.len());
+//! for f in &analysis.findings {
+//!     println!("{} {}", f.code, f.message);
+//! }
+//! ```
+
+pub mod builtin;
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod source;
+
+use config::Config;
+use diag::{Finding, Severity};
+use model::Tenant;
+use source::{FileId, Files, SourceFile};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A loaded, resolved and checked tree.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The tree's directory.
+    pub root: PathBuf,
+    pub files: Files,
+    pub config: Config,
+    pub tenant: Tenant,
+    /// Every finding, at its configured severity, sorted by file and position.
+    pub findings: Vec<Finding>,
+}
+
+impl Analysis {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// Why canopy could not run at all (exit code 2), as opposed to findings in the tree.
+#[derive(Debug)]
+pub enum Error {
+    /// The tree's path does not exist or cannot be read.
+    Tree { path: PathBuf, message: String },
+    /// The tree holds no YAML file.
+    NoYaml { path: PathBuf },
+    /// `canopy.toml` is invalid.
+    Config {
+        files: Files,
+        findings: Vec<Finding>,
+    },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Tree { path, message } => {
+                write!(f, "cannot read tree `{}`: {message}", path.display())
+            }
+            Error::NoYaml { path } => write!(
+                f,
+                "no .yaml or .yml files under `{}` (hidden folders and excluded files are skipped)",
+                path.display()
+            ),
+            Error::Config { findings, .. } => {
+                write!(f, "canopy.toml is invalid ({} problem(s))", findings.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Options for [`load_with`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The moment expiry is judged against; now when `None`.
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// Loads, resolves and checks the tree at `path` with default options.
+pub fn load(path: impl AsRef<Path>) -> Result<Analysis, Error> {
+    load_with(path, &Options::default())
+}
+
+/// Loads, resolves and checks the tree at `path`.
+pub fn load_with(path: impl AsRef<Path>, options: &Options) -> Result<Analysis, Error> {
+    let root = path.as_ref().to_path_buf();
+    let meta = std::fs::metadata(&root).map_err(|e| Error::Tree {
+        path: root.clone(),
+        message: e.to_string(),
+    })?;
+    let config = if meta.is_dir() {
+        read_config(&root)?
+    } else {
+        Config::default()
+    };
+    let walked = load::walk(&root, &config);
+    if walked.is_empty() {
+        return Err(Error::NoYaml { path: root });
+    }
+    let loaded = load::load_files(walked);
+    let mut files = Files::default();
+    let mut docs = Vec::new();
+    let mut findings = Vec::new();
+    for l in loaded {
+        files.add(l.file);
+        docs.extend(l.docs);
+        findings.extend(l.findings);
+    }
+    let tenant = model::resolve(docs, &mut findings);
+    let cx = check::Ctx {
+        tenant: &tenant,
+        config: &config,
+        now: options.now.unwrap_or_else(jiff::Timestamp::now),
+    };
+    findings.extend(check::run_checks(&cx));
+    findings.retain_mut(|f| {
+        f.severity = config.severity_of(f.code);
+        f.severity != Severity::Off
+    });
+    diag::sort_findings(&mut findings);
+    Ok(Analysis {
+        root,
+        files,
+        config,
+        tenant,
+        findings,
+    })
+}
+
+fn read_config(root: &Path) -> Result<Config, Error> {
+    let path = root.join(config::FILE_NAME);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => {
+            return Err(Error::Tree {
+                path,
+                message: e.to_string(),
+            });
+        }
+    };
+    Config::parse(&text, FileId(0)).map_err(|findings| {
+        let mut files = Files::default();
+        files.add(SourceFile::new(
+            config::FILE_NAME.into(),
+            path,
+            Arc::from(text),
+        ));
+        Error::Config { files, findings }
+    })
+}

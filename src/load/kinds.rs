@@ -1,0 +1,957 @@
+//! Typed documents, converted by hand from spanned YAML nodes against the table in `schema`.
+//!
+//! Conversion reports every problem in a document (unknown fields with a near-name hint,
+//! wrong types, missing required fields, duplicate keys) instead of stopping at the first,
+//! and every value keeps the span of the text it came from.
+
+use super::schema::{self, Field, KindSpec, Ty};
+use super::yaml::{Node, Value};
+use crate::diag::{Code, Finding};
+use crate::source::{FileId, Span, Spanned, Text};
+
+#[derive(Debug, Clone)]
+pub struct ManagementGroupDoc {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub parent: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionDoc {
+    pub name: Text,
+    pub id: Option<Text>,
+    pub parent: Option<Text>,
+    pub resource_groups: Vec<ResourceGroupDoc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceGroupDoc {
+    pub name: Text,
+    pub location: Option<Text>,
+    pub tags: Vec<(Text, Text)>,
+    pub resources: Vec<ResourceDoc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceDoc {
+    pub name: Text,
+    pub resource_type: Text,
+    pub location: Option<Text>,
+    pub tags: Vec<(Text, Text)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    Group,
+    ServicePrincipal,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "User",
+            PrincipalKind::Group => "Group",
+            PrincipalKind::ServicePrincipal => "ServicePrincipal",
+        }
+    }
+}
+
+/// A user, group or service principal: one namespace, since assignments and group members
+/// name any of them.
+#[derive(Debug, Clone)]
+pub struct PrincipalDoc {
+    pub kind: PrincipalKind,
+    pub name: Text,
+    pub object_id: Option<Text>,
+    pub display_name: Option<Text>,
+    /// Users only: true for `userType: Guest`.
+    pub guest: bool,
+    /// Users and service principals; groups are always enabled.
+    pub enabled: Spanned<bool>,
+    /// Groups only.
+    pub security_enabled: Spanned<bool>,
+    pub mail_enabled: Spanned<bool>,
+    pub members: Vec<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleDefinitionDoc {
+    pub name: Text,
+    pub id: Option<Text>,
+    pub description: Option<Text>,
+    pub actions: Vec<Text>,
+    pub not_actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub not_data_actions: Vec<Text>,
+    pub assignable_scopes: Vec<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleAssignmentDoc {
+    pub principal: Text,
+    pub role: Text,
+    pub scope: Text,
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyDefinitionDoc {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub id: Option<Text>,
+    pub description: Option<Text>,
+    pub mode: Option<Text>,
+    pub parameters: Option<Node>,
+    pub policy_rule: Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyAssignmentDoc {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub scope: Text,
+    pub policy: Text,
+    /// Parameter values, with Azure's `{value: ...}` wrapping removed.
+    pub parameters: Vec<(Text, Node)>,
+    pub not_scopes: Vec<Text>,
+    /// True unless `enforcementMode: DoNotEnforce`.
+    pub enforced: bool,
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyExemptionDoc {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub policy_assignment: Text,
+    pub scope: Text,
+    pub category: Text,
+    pub expires_on: Option<Spanned<jiff::Timestamp>>,
+    pub description: Option<Text>,
+}
+
+/// One converted document.
+#[derive(Debug, Clone)]
+pub enum Doc {
+    ManagementGroup(ManagementGroupDoc),
+    Subscription(SubscriptionDoc),
+    Principal(PrincipalDoc),
+    RoleDefinition(RoleDefinitionDoc),
+    RoleAssignment(RoleAssignmentDoc),
+    PolicyDefinition(PolicyDefinitionDoc),
+    PolicyAssignment(PolicyAssignmentDoc),
+    PolicyExemption(PolicyExemptionDoc),
+}
+
+/// Converts nodes of one file, collecting findings.
+pub struct Converter<'a> {
+    pub file: FileId,
+    pub text: &'a str,
+    pub findings: Vec<Finding>,
+}
+
+/// A mapping checked against a field table: every key known, no duplicates, required present.
+struct Record<'n> {
+    fields: &'static [Field],
+    values: Vec<Option<&'n Node>>,
+    /// The whole mapping, for "missing field" labels.
+    node: &'n Node,
+}
+
+impl<'n> Record<'n> {
+    fn get(&self, name: &str) -> Option<&'n Node> {
+        let i = self.fields.iter().position(|f| f.name == name);
+        debug_assert!(i.is_some(), "field {name} is not in the schema table");
+        i.and_then(|i| self.values[i])
+    }
+}
+
+impl<'a> Converter<'a> {
+    pub fn new(file: FileId, text: &'a str) -> Self {
+        Converter {
+            file,
+            text,
+            findings: Vec::new(),
+        }
+    }
+
+    fn span(&self, node: &Node) -> Span {
+        Span::new(self.file, node.start, node.end)
+    }
+
+    fn source(&self, node: &Node) -> &'a str {
+        self.text
+            .get(node.start as usize..node.end as usize)
+            .unwrap_or("")
+    }
+
+    fn schema_error(&mut self, span: Span, label: &str, message: String, help: Option<String>) {
+        let mut f = Finding::new(Code::Schema, span, label, message);
+        f.help = help;
+        self.findings.push(f);
+    }
+
+    /// Converts one document. `None` when it has errors that leave no usable object.
+    pub fn document(&mut self, root: &Node) -> Option<Doc> {
+        let Value::Map(entries) = &root.value else {
+            self.schema_error(
+                self.span(root),
+                "expected a mapping",
+                format!(
+                    "a document must be a mapping with a `kind`, found {}",
+                    root.value.kind_name()
+                ),
+                Some("start the document with `kind: ManagementGroup` (or another kind) and its fields".into()),
+            );
+            return None;
+        };
+        let Some(kind_entry) = entries.iter().find(|e| e.key == "kind") else {
+            self.schema_error(
+                Span::new(self.file, root.start, root.start),
+                "no `kind` here",
+                "document has no `kind`".into(),
+                Some(format!("add `kind:` with one of: {}", kind_names())),
+            );
+            return None;
+        };
+        let kind_text = self.scalar_text(&kind_entry.value)?;
+        let Some(spec) = schema::kind_spec(&kind_text) else {
+            let hint = match schema::suggest(&kind_text, schema::KINDS.iter().map(|k| k.kind)) {
+                Some(s) => format!("did you mean `{s}`? Kinds are: {}", kind_names()),
+                None => format!("kinds are: {}", kind_names()),
+            };
+            self.schema_error(
+                self.span(&kind_entry.value),
+                "unknown kind",
+                format!("unknown kind `{kind_text}`"),
+                Some(hint),
+            );
+            return None;
+        };
+        let rec = self.record(root, spec.fields, spec.kind)?;
+        match spec.kind {
+            "ManagementGroup" => self.management_group(&rec).map(Doc::ManagementGroup),
+            "Subscription" => self.subscription(&rec).map(Doc::Subscription),
+            "User" | "Group" | "ServicePrincipal" => self.principal(&rec, spec).map(Doc::Principal),
+            "RoleDefinition" => self.role_definition(&rec).map(Doc::RoleDefinition),
+            "RoleAssignment" => self.role_assignment(&rec).map(Doc::RoleAssignment),
+            "PolicyDefinition" => self.policy_definition(&rec).map(Doc::PolicyDefinition),
+            "PolicyAssignment" => self.policy_assignment(&rec).map(Doc::PolicyAssignment),
+            "PolicyExemption" => self.policy_exemption(&rec).map(Doc::PolicyExemption),
+            other => unreachable!("kind {other} is in the schema table but has no converter"),
+        }
+    }
+
+    /// Checks a mapping against a field table. Returns `None` if a required field is missing
+    /// or the node is not a mapping; unknown fields and duplicates are reported but tolerated.
+    fn record<'n>(
+        &mut self,
+        node: &'n Node,
+        fields: &'static [Field],
+        what: &str,
+    ) -> Option<Record<'n>> {
+        let Value::Map(entries) = &node.value else {
+            self.schema_error(
+                self.span(node),
+                "expected a mapping",
+                format!("{what} must be a mapping, found {}", node.value.kind_name()),
+                None,
+            );
+            return None;
+        };
+        let mut values: Vec<Option<&'n Node>> = vec![None; fields.len()];
+        let mut key_spans: Vec<Option<Span>> = vec![None; fields.len()];
+        for e in entries {
+            let key_span = Span::new(self.file, e.key_start, e.key_end);
+            match fields.iter().position(|f| f.name == e.key) {
+                Some(i) => {
+                    if let Some(first) = key_spans[i] {
+                        self.findings.push(
+                            Finding::new(
+                                Code::YamlSyntax,
+                                key_span,
+                                "duplicate key",
+                                format!("key `{}` appears twice in one mapping", e.key),
+                            )
+                            .related(first, "first written here")
+                            .help("YAML forbids duplicate keys; keep one of them"),
+                        );
+                    } else {
+                        key_spans[i] = Some(key_span);
+                        values[i] = Some(&e.value);
+                    }
+                }
+                None => {
+                    let names = fields.iter().map(|f| f.name);
+                    let help = match schema::suggest(&e.key, names) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "{what} fields are: {}",
+                            fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    self.schema_error(
+                        key_span,
+                        "unknown field",
+                        format!("unknown field `{}` in {what}", e.key),
+                        Some(help),
+                    );
+                }
+            }
+        }
+        let mut complete = true;
+        for (i, f) in fields.iter().enumerate() {
+            if f.required && values[i].is_none() {
+                complete = false;
+                self.schema_error(
+                    Span::new(self.file, node.start, node.start),
+                    "in this mapping",
+                    format!("{what} is missing required field `{}`", f.name),
+                    Some(format!("add `{}:` ({})", f.name, f.doc)),
+                );
+            }
+        }
+        // Type-check every present field now, so a document reports all of its type errors.
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(v) = values[i]
+                && !self.type_ok(v, f)
+            {
+                values[i] = None;
+                complete &= !f.required;
+            }
+        }
+        complete.then_some(Record {
+            fields,
+            values,
+            node,
+        })
+    }
+
+    /// Checks a value's type against its field, reporting a mismatch.
+    fn type_ok(&mut self, v: &Node, f: &Field) -> bool {
+        let ok = match f.ty {
+            Ty::Str => self.is_scalar(v),
+            Ty::Bool => matches!(v.value, Value::Bool(_)),
+            Ty::Guid => self.is_scalar(v) && is_guid(&self.text_of(v)),
+            Ty::DateTime => self.is_scalar(v) && self.text_of(v).parse::<jiff::Timestamp>().is_ok(),
+            Ty::Enum(words) => {
+                self.is_scalar(v) && {
+                    let t = self.text_of(v);
+                    words.iter().any(|w| w.eq_ignore_ascii_case(&t))
+                }
+            }
+            Ty::StrList => match &v.value {
+                Value::Seq(items) => {
+                    let mut all = true;
+                    for item in items {
+                        if !self.is_scalar(item) {
+                            all = false;
+                            self.schema_error(
+                                self.span(item),
+                                "expected a string",
+                                format!(
+                                    "`{}` must list strings, found {}",
+                                    f.name,
+                                    item.value.kind_name()
+                                ),
+                                None,
+                            );
+                        }
+                    }
+                    return all;
+                }
+                _ => false,
+            },
+            Ty::Tags => matches!(v.value, Value::Map(_)),
+            Ty::Objects(_) => matches!(v.value, Value::Seq(_)),
+            Ty::Any => true,
+        };
+        if !ok {
+            let (expected, help) = expected_of(f);
+            let found = match (&f.ty, &v.value) {
+                (
+                    Ty::Guid | Ty::DateTime | Ty::Enum(_),
+                    Value::Str(_) | Value::Int(_) | Value::Float(_),
+                ) => {
+                    format!("`{}`", self.text_of(v))
+                }
+                _ => v.value.kind_name().to_string(),
+            };
+            self.schema_error(
+                self.span(v),
+                &format!("expected {expected}"),
+                format!("`{}` must be {expected}, found {found}", f.name),
+                help,
+            );
+        }
+        ok
+    }
+
+    fn is_scalar(&self, v: &Node) -> bool {
+        matches!(
+            v.value,
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
+        )
+    }
+
+    /// A scalar as text: strings as parsed, other scalars as written (`007` stays "007").
+    fn text_of(&self, v: &Node) -> String {
+        match &v.value {
+            Value::Str(s) => s.clone(),
+            _ => self.source(v).to_string(),
+        }
+    }
+
+    fn scalar_text(&mut self, v: &Node) -> Option<String> {
+        if self.is_scalar(v) {
+            Some(self.text_of(v))
+        } else {
+            self.schema_error(
+                self.span(v),
+                "expected a string",
+                format!("expected a string, found {}", v.value.kind_name()),
+                None,
+            );
+            None
+        }
+    }
+
+    fn text(&self, v: &Node) -> Text {
+        Spanned::new(self.text_of(v), self.span(v))
+    }
+
+    fn req_text(&self, rec: &Record, name: &str) -> Option<Text> {
+        rec.get(name).map(|v| self.text(v))
+    }
+
+    fn opt_text(&self, rec: &Record, name: &str) -> Option<Text> {
+        rec.get(name).map(|v| self.text(v))
+    }
+
+    /// An enum value in its canonical spelling.
+    fn enum_text(&self, rec: &Record, name: &str) -> Option<Text> {
+        let v = rec.get(name)?;
+        let Some(Field {
+            ty: Ty::Enum(words),
+            ..
+        }) = rec.fields.iter().find(|f| f.name == name)
+        else {
+            return None;
+        };
+        let t = self.text_of(v);
+        let canon = words.iter().find(|w| w.eq_ignore_ascii_case(&t))?;
+        Some(Spanned::new(canon.to_string(), self.span(v)))
+    }
+
+    fn bool_or(&self, rec: &Record, name: &str, default: bool) -> Spanned<bool> {
+        match rec.get(name) {
+            Some(
+                v @ Node {
+                    value: Value::Bool(b),
+                    ..
+                },
+            ) => Spanned::new(*b, self.span(v)),
+            _ => Spanned::new(
+                default,
+                Span::new(self.file, rec.node.start, rec.node.start),
+            ),
+        }
+    }
+
+    fn str_list(&self, rec: &Record, name: &str) -> Vec<Text> {
+        match rec.get(name) {
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => items
+                .iter()
+                .filter(|i| self.is_scalar(i))
+                .map(|i| self.text(i))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn tags(&mut self, rec: &Record) -> Vec<(Text, Text)> {
+        let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = rec.get("tags")
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let key = Spanned::new(e.key.clone(), Span::new(self.file, e.key_start, e.key_end));
+            if self.is_scalar(&e.value) {
+                out.push((key, self.text(&e.value)));
+            } else if e.value.value == Value::Null {
+                out.push((key, Spanned::new(String::new(), self.span(&e.value))));
+            } else {
+                self.schema_error(
+                    self.span(&e.value),
+                    "expected a string",
+                    format!(
+                        "tag `{}` must have a string value, found {}",
+                        e.key,
+                        e.value.value.kind_name()
+                    ),
+                    None,
+                );
+            }
+        }
+        out
+    }
+
+    fn objects<T>(
+        &mut self,
+        rec: &Record,
+        name: &str,
+        what: &str,
+        mut convert: impl FnMut(&mut Self, &Record) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = rec.get(name)
+        else {
+            return Vec::new();
+        };
+        let Some(Field {
+            ty: Ty::Objects(fields),
+            ..
+        }) = rec.fields.iter().find(|f| f.name == name)
+        else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| {
+                let r = self.record(item, fields, what)?;
+                convert(self, &r)
+            })
+            .collect()
+    }
+
+    fn management_group(&mut self, rec: &Record) -> Option<ManagementGroupDoc> {
+        Some(ManagementGroupDoc {
+            name: self.req_text(rec, "name")?,
+            display_name: self.opt_text(rec, "displayName"),
+            parent: self.opt_text(rec, "parent"),
+        })
+    }
+
+    fn subscription(&mut self, rec: &Record) -> Option<SubscriptionDoc> {
+        let resource_groups = self.objects(rec, "resourceGroups", "a resource group", |cx, rg| {
+            let resources = cx.objects(rg, "resources", "a resource", |cx, r| {
+                Some(ResourceDoc {
+                    name: cx.req_text(r, "name")?,
+                    resource_type: cx.req_text(r, "type")?,
+                    location: cx.opt_text(r, "location"),
+                    tags: cx.tags(r),
+                })
+            });
+            Some(ResourceGroupDoc {
+                name: cx.req_text(rg, "name")?,
+                location: cx.opt_text(rg, "location"),
+                tags: cx.tags(rg),
+                resources,
+            })
+        });
+        Some(SubscriptionDoc {
+            name: self.req_text(rec, "name")?,
+            id: self.opt_text(rec, "id"),
+            parent: self.opt_text(rec, "parent"),
+            resource_groups,
+        })
+    }
+
+    fn principal(&mut self, rec: &Record, spec: &KindSpec) -> Option<PrincipalDoc> {
+        let kind = match spec.kind {
+            "User" => PrincipalKind::User,
+            "Group" => PrincipalKind::Group,
+            _ => PrincipalKind::ServicePrincipal,
+        };
+        let is = |n: &str| spec.field(n).is_some();
+        Some(PrincipalDoc {
+            kind,
+            name: self.req_text(rec, "name")?,
+            object_id: self.opt_text(rec, "objectId"),
+            display_name: self.opt_text(rec, "displayName"),
+            guest: is("userType")
+                && self
+                    .enum_text(rec, "userType")
+                    .is_some_and(|t| t.value == "Guest"),
+            enabled: if is("enabled") {
+                self.bool_or(rec, "enabled", true)
+            } else {
+                Spanned::new(true, Span::new(self.file, rec.node.start, rec.node.start))
+            },
+            security_enabled: if is("securityEnabled") {
+                self.bool_or(rec, "securityEnabled", true)
+            } else {
+                Spanned::new(true, Span::new(self.file, rec.node.start, rec.node.start))
+            },
+            mail_enabled: if is("mailEnabled") {
+                self.bool_or(rec, "mailEnabled", false)
+            } else {
+                Spanned::new(false, Span::new(self.file, rec.node.start, rec.node.start))
+            },
+            members: if is("members") {
+                self.str_list(rec, "members")
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    fn role_definition(&mut self, rec: &Record) -> Option<RoleDefinitionDoc> {
+        Some(RoleDefinitionDoc {
+            name: self.req_text(rec, "name")?,
+            id: self.opt_text(rec, "id"),
+            description: self.opt_text(rec, "description"),
+            actions: self.str_list(rec, "actions"),
+            not_actions: self.str_list(rec, "notActions"),
+            data_actions: self.str_list(rec, "dataActions"),
+            not_data_actions: self.str_list(rec, "notDataActions"),
+            assignable_scopes: self.str_list(rec, "assignableScopes"),
+        })
+    }
+
+    fn role_assignment(&mut self, rec: &Record) -> Option<RoleAssignmentDoc> {
+        Some(RoleAssignmentDoc {
+            principal: self.req_text(rec, "principal")?,
+            role: self.req_text(rec, "role")?,
+            scope: self.req_text(rec, "scope")?,
+            description: self.opt_text(rec, "description"),
+        })
+    }
+
+    fn policy_definition(&mut self, rec: &Record) -> Option<PolicyDefinitionDoc> {
+        let policy_rule = rec.get("policyRule")?.clone();
+        self.check_policy_rule(&policy_rule);
+        let parameters = rec.get("parameters").cloned();
+        if let Some(p) = &parameters
+            && !matches!(p.value, Value::Map(_) | Value::Null)
+        {
+            self.schema_error(
+                self.span(p),
+                "expected a mapping",
+                format!(
+                    "`parameters` must be a mapping of parameter declarations, found {}",
+                    p.value.kind_name()
+                ),
+                Some("write `parameters: {name: {type: Array, defaultValue: [...]}}`".into()),
+            );
+        }
+        Some(PolicyDefinitionDoc {
+            name: self.req_text(rec, "name")?,
+            display_name: self.opt_text(rec, "displayName"),
+            id: self.opt_text(rec, "id"),
+            description: self.opt_text(rec, "description"),
+            mode: self.enum_text(rec, "mode"),
+            parameters,
+            policy_rule,
+        })
+    }
+
+    /// Azure requires a policy rule to be `{if: <condition>, then: {effect: <effect>}}`.
+    /// The condition language itself is evaluated (and checked) by the policy engine.
+    fn check_policy_rule(&mut self, rule: &Node) {
+        let Value::Map(entries) = &rule.value else {
+            self.schema_error(
+                self.span(rule),
+                "expected a mapping",
+                format!(
+                    "`policyRule` must be a mapping with `if` and `then`, found {}",
+                    rule.value.kind_name()
+                ),
+                None,
+            );
+            return;
+        };
+        for key in ["if", "then"] {
+            if !entries.iter().any(|e| e.key == key) {
+                self.schema_error(
+                    Span::new(self.file, rule.start, rule.start),
+                    "in this policy rule",
+                    format!("`policyRule` is missing `{key}`"),
+                    Some("a policy rule is `{if: <condition>, then: {effect: deny}}`".into()),
+                );
+            }
+        }
+        for e in entries {
+            if e.key != "if" && e.key != "then" {
+                self.schema_error(
+                    Span::new(self.file, e.key_start, e.key_end),
+                    "unknown field",
+                    format!("unknown field `{}` in policyRule", e.key),
+                    Some("a policy rule has only `if` and `then`".into()),
+                );
+            }
+        }
+        if let Some(then) = entries.iter().find(|e| e.key == "then") {
+            let has_effect =
+                matches!(&then.value.value, Value::Map(m) if m.iter().any(|e| e.key == "effect"));
+            if !has_effect {
+                self.schema_error(
+                    self.span(&then.value),
+                    "no effect",
+                    "`then` must be a mapping with an `effect`".into(),
+                    Some(
+                        "write `then: {effect: deny}` or `effect: \"[parameters('effect')]\"`"
+                            .into(),
+                    ),
+                );
+            }
+        }
+    }
+
+    fn policy_assignment(&mut self, rec: &Record) -> Option<PolicyAssignmentDoc> {
+        let mut parameters = Vec::new();
+        if let Some(p) = rec.get("parameters") {
+            match &p.value {
+                Value::Map(entries) => {
+                    for e in entries {
+                        let key = Spanned::new(
+                            e.key.clone(),
+                            Span::new(self.file, e.key_start, e.key_end),
+                        );
+                        parameters.push((key, unwrap_value(&e.value).clone()));
+                    }
+                }
+                Value::Null => {}
+                other => self.schema_error(
+                    self.span(p),
+                    "expected a mapping",
+                    format!(
+                        "`parameters` must map parameter names to values, found {}",
+                        other.kind_name()
+                    ),
+                    Some("write `parameters: {listOfAllowedLocations: [westus]}`".into()),
+                ),
+            }
+        }
+        Some(PolicyAssignmentDoc {
+            name: self.req_text(rec, "name")?,
+            display_name: self.opt_text(rec, "displayName"),
+            scope: self.req_text(rec, "scope")?,
+            policy: self.req_text(rec, "policy")?,
+            parameters,
+            not_scopes: self.str_list(rec, "notScopes"),
+            enforced: self
+                .enum_text(rec, "enforcementMode")
+                .is_none_or(|t| t.value != "DoNotEnforce"),
+            description: self.opt_text(rec, "description"),
+        })
+    }
+
+    fn policy_exemption(&mut self, rec: &Record) -> Option<PolicyExemptionDoc> {
+        let expires_on = rec.get("expiresOn").and_then(|v| {
+            let ts = self.text_of(v).parse::<jiff::Timestamp>().ok()?;
+            Some(Spanned::new(ts, self.span(v)))
+        });
+        Some(PolicyExemptionDoc {
+            name: self.req_text(rec, "name")?,
+            display_name: self.opt_text(rec, "displayName"),
+            policy_assignment: self.req_text(rec, "policyAssignment")?,
+            scope: self.req_text(rec, "scope")?,
+            category: self.enum_text(rec, "category")?,
+            expires_on,
+            description: self.opt_text(rec, "description"),
+        })
+    }
+}
+
+/// Azure's parameter values are `{value: ...}`; canopy also takes the plain value.
+fn unwrap_value(node: &Node) -> &Node {
+    match &node.value {
+        Value::Map(entries) if entries.len() == 1 && entries[0].key == "value" => &entries[0].value,
+        _ => node,
+    }
+}
+
+fn kind_names() -> String {
+    schema::KINDS
+        .iter()
+        .map(|k| k.kind)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn expected_of(f: &Field) -> (String, Option<String>) {
+    match f.ty {
+        Ty::Str => ("a string".into(), None),
+        Ty::Bool => (
+            "true or false".into(),
+            Some(
+                "canopy reads YAML 1.2: only `true` and `false` are booleans (not yes/no/on/off)"
+                    .into(),
+            ),
+        ),
+        Ty::Guid => (
+            "a GUID".into(),
+            Some("a GUID looks like `acdd72a7-3385-48ef-bd42-f606fba81ae7`".into()),
+        ),
+        Ty::DateTime => (
+            "an RFC 3339 timestamp".into(),
+            Some("write a date and time with its offset, such as `2026-12-31T23:59:59Z`".into()),
+        ),
+        Ty::Enum(words) => (
+            format!(
+                "one of {}",
+                words
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        ),
+        Ty::StrList => (
+            "a list of strings".into(),
+            Some(format!(
+                "write `{}: [a, b]` or one item per line with `- `",
+                f.name
+            )),
+        ),
+        Ty::Tags => (
+            "a mapping of tag names to values".into(),
+            Some("write `tags: {env: prod}`".into()),
+        ),
+        Ty::Objects(_) => ("a list of mappings".into(), None),
+        Ty::Any => ("any value".into(), None),
+    }
+}
+
+/// Azure's GUID shape: 8-4-4-4-12 hex digits, any case.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::yaml::{parse_chunk, split_documents};
+
+    fn convert(text: &str) -> (Vec<Doc>, Vec<Finding>) {
+        let mut cx = Converter::new(FileId(0), text);
+        let mut docs = Vec::new();
+        for c in split_documents(text) {
+            let d = parse_chunk(text, c).unwrap().unwrap();
+            docs.extend(cx.document(&d.root));
+        }
+        (docs, cx.findings)
+    }
+
+    fn codes(f: &[Finding]) -> Vec<(Code, String)> {
+        f.iter().map(|f| (f.code, f.message.clone())).collect()
+    }
+
+    #[test]
+    fn guid_shape() {
+        assert!(is_guid("acdd72a7-3385-48ef-bd42-f606fba81ae7"));
+        assert!(is_guid("ACDD72A7-3385-48EF-BD42-F606FBA81AE7"));
+        assert!(!is_guid("acdd72a7-3385-48ef-bd42-f606fba81ae"));
+        assert!(!is_guid("acdd72a7x3385-48ef-bd42-f606fba81ae7"));
+    }
+
+    #[test]
+    fn converts_a_management_group() {
+        let (docs, f) = convert("kind: ManagementGroup\nname: prod\nparent: root\n");
+        assert!(f.is_empty(), "{f:?}");
+        let Doc::ManagementGroup(mg) = &docs[0] else {
+            panic!()
+        };
+        assert_eq!(mg.name.value, "prod");
+        assert_eq!(mg.parent.as_ref().unwrap().span.start, 41);
+    }
+
+    #[test]
+    fn reports_every_problem_in_one_document() {
+        let (docs, f) =
+            convert("kind: User\nname: a\nparnet: x\nenabled: yes\nuserType: Visitor\n");
+        assert_eq!(docs.len(), 1);
+        let c = codes(&f);
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert!(
+            f[0].help.as_deref() == Some("did you mean `parent`?")
+                || f.iter().any(|x| x.message.contains("parnet"))
+        );
+    }
+
+    #[test]
+    fn unknown_field_suggests_near_name() {
+        let (_, f) = convert("kind: ManagementGroup\nname: a\nparnet: root\n");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].help.as_deref(), Some("did you mean `parent`?"));
+    }
+
+    #[test]
+    fn missing_required_field_drops_the_document() {
+        let (docs, f) = convert("kind: RoleAssignment\nprincipal: a\nrole: Reader\n");
+        assert!(docs.is_empty());
+        assert!(f[0].message.contains("`scope`"), "{f:?}");
+    }
+
+    #[test]
+    fn unknown_kind_suggests() {
+        let (_, f) = convert("kind: ManagmentGroup\nname: a\n");
+        assert_eq!(
+            f[0].help.as_deref().unwrap().split('?').next(),
+            Some("did you mean `ManagementGroup`")
+        );
+    }
+
+    #[test]
+    fn not_a_mapping() {
+        let (_, f) = convert("- a\n- b\n");
+        assert_eq!(f[0].code, Code::Schema);
+        assert!(f[0].message.contains("found a list"));
+    }
+
+    #[test]
+    fn numbers_are_names_as_written() {
+        let (docs, _) = convert("kind: ManagementGroup\nname: 007\n");
+        let Doc::ManagementGroup(mg) = &docs[0] else {
+            panic!()
+        };
+        assert_eq!(mg.name.value, "007");
+    }
+
+    #[test]
+    fn duplicate_keys_are_yaml_errors_with_both_places() {
+        let (_, f) = convert("kind: ManagementGroup\nname: a\nname: b\n");
+        assert_eq!(f[0].code, Code::YamlSyntax);
+        assert_eq!(f[0].related.len(), 1);
+    }
+
+    #[test]
+    fn parameter_values_may_be_wrapped() {
+        let (docs, f) = convert(
+            "kind: PolicyAssignment\nname: a\nscope: /\npolicy: p\nparameters:\n  x: {value: [westus]}\n  y: [eastus]\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        let Doc::PolicyAssignment(pa) = &docs[0] else {
+            panic!()
+        };
+        assert!(matches!(pa.parameters[0].1.value, Value::Seq(_)));
+        assert!(matches!(pa.parameters[1].1.value, Value::Seq(_)));
+    }
+
+    #[test]
+    fn nested_resource_fields_are_checked() {
+        let (docs, f) = convert(
+            "kind: Subscription\nname: s\nresourceGroups:\n  - name: rg\n    resources:\n      - name: vm\n        typ: x\n",
+        );
+        assert_eq!(docs.len(), 1);
+        let c = codes(&f);
+        assert_eq!(c.len(), 2, "{c:?}");
+    }
+}

@@ -1,0 +1,311 @@
+//! Walks the tree, reads every YAML file, and parses and converts its documents in parallel.
+
+pub mod kinds;
+pub mod schema;
+pub mod yaml;
+
+use crate::config::Config;
+use crate::diag::{Code, Finding};
+use crate::source::{FileId, SourceFile, Span};
+use kinds::{Converter, Doc};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Largest file canopy reads. Far above any real tenant file; a bigger one is almost
+/// certainly not a hand-kept YAML file.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file found by the walk, or a problem met on the way.
+pub enum Walked {
+    File {
+        name: String,
+        path: PathBuf,
+    },
+    Problem {
+        name: String,
+        path: PathBuf,
+        message: String,
+    },
+}
+
+/// Every `*.yaml` / `*.yml` below `root`, sorted by path, skipping hidden folders and files the
+/// config excludes. Problems (loops, unreadable folders) are returned in place, not dropped.
+pub fn walk(root: &Path, config: &Config) -> Vec<Walked> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_dir() || !is_yaml(e.path()) {
+                    continue;
+                }
+                let name = relative_name(root, e.path());
+                if config.is_excluded(&name) {
+                    continue;
+                }
+                let path = e.path().to_path_buf();
+                if e.file_type().is_file() {
+                    out.push(Walked::File { name, path });
+                } else {
+                    // A FIFO or device named *.yaml: reading it could block forever.
+                    let message =
+                        format!("`{name}` is not a regular file (a pipe, socket or device)");
+                    out.push(Walked::Problem {
+                        name,
+                        path,
+                        message,
+                    });
+                }
+            }
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                let name = relative_name(root, &path);
+                if config.is_excluded(&name) {
+                    continue;
+                }
+                let message = match err.loop_ancestor() {
+                    Some(a) => format!(
+                        "symbolic link loop: `{name}` leads back to `{}`",
+                        relative_name(root, a)
+                    ),
+                    None => match err.io_error() {
+                        Some(io) => format!("cannot read `{name}`: {io}"),
+                        None => format!("cannot read `{name}`: {err}"),
+                    },
+                };
+                out.push(Walked::Problem {
+                    name,
+                    path,
+                    message,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn is_yaml(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+fn relative_name(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let s = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if s.is_empty() {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string())
+    } else {
+        s
+    }
+}
+
+/// What reading one file produced.
+pub struct LoadedFile {
+    pub file: SourceFile,
+    pub docs: Vec<Doc>,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads, parses and converts every walked file in parallel. File ids follow walk order.
+pub fn load_files(walked: Vec<Walked>) -> Vec<LoadedFile> {
+    walked
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let id = FileId(i as u32);
+            match w {
+                Walked::File { name, path } => load_file(id, name, path),
+                Walked::Problem {
+                    name,
+                    path,
+                    message,
+                } => unreadable(id, name, path, message, None),
+            }
+        })
+        .collect()
+}
+
+fn unreadable(
+    id: FileId,
+    name: String,
+    path: PathBuf,
+    message: String,
+    help: Option<&str>,
+) -> LoadedFile {
+    let mut f = Finding::new(Code::UnreadableFile, Span::new(id, 0, 0), "here", message);
+    f.help = Some(
+        help.unwrap_or(
+            "make the file readable, or exclude it in canopy.toml (`exclude = [\"...\"]`)",
+        )
+        .to_string(),
+    );
+    LoadedFile {
+        file: SourceFile::new(name, path, Arc::from("")),
+        docs: Vec::new(),
+        findings: vec![f],
+    }
+}
+
+/// Reads one file and converts its documents.
+pub fn load_file(id: FileId, name: String, path: PathBuf) -> LoadedFile {
+    match std::fs::metadata(&path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            let message = format!(
+                "`{name}` is {} MiB; canopy reads YAML files up to {} MiB",
+                m.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            );
+            return unreadable(
+                id,
+                name,
+                path,
+                message,
+                Some("split the file into several files, or exclude it in canopy.toml"),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return unreadable(
+                id,
+                name.clone(),
+                path,
+                format!("cannot read `{name}`: {e}"),
+                None,
+            );
+        }
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            return unreadable(
+                id,
+                name.clone(),
+                path,
+                format!("cannot read `{name}`: {e}"),
+                None,
+            );
+        }
+    };
+    load_bytes(id, name, path, bytes)
+}
+
+/// Decodes and parses a file's bytes. Public for tests and for tools that hold files in memory.
+pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> LoadedFile {
+    if let Some(problem) = binary_problem(&bytes) {
+        let text: Arc<str> = Arc::from("");
+        let f = Finding::new(
+            Code::YamlSyntax,
+            Span::new(id, 0, 0),
+            "not text",
+            format!("`{name}` {problem}"),
+        )
+        .help("canopy reads UTF-8 YAML; save the file as UTF-8, or exclude it in canopy.toml");
+        return LoadedFile {
+            file: SourceFile::new(name, path, text),
+            docs: Vec::new(),
+            findings: vec![f],
+        };
+    }
+    let (text, utf8_error) = match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let text: Arc<str> = Arc::from(text);
+    let file = SourceFile::new(name, path, text.clone());
+    if let Some(at) = utf8_error {
+        let f = Finding::new(
+            Code::YamlSyntax,
+            Span::new(id, at as u32, at as u32 + 1),
+            "not UTF-8",
+            format!(
+                "`{}` is not valid UTF-8 (first bad byte at offset {at})",
+                file.name
+            ),
+        )
+        .help("canopy reads UTF-8 YAML; re-encode the file as UTF-8");
+        return LoadedFile {
+            file,
+            docs: Vec::new(),
+            findings: vec![f],
+        };
+    }
+    let (docs, mut findings) = parse_text(id, &text);
+    if docs.is_empty() && findings.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::Schema,
+                Span::new(id, 0, 0),
+                "empty",
+                format!("`{}` holds no YAML document", file.name),
+            )
+            .help("add documents (each a mapping with a `kind`), or delete the file"),
+        );
+    }
+    LoadedFile {
+        file,
+        docs,
+        findings,
+    }
+}
+
+/// Parses every document of a file's text, in parallel for large files.
+pub fn parse_text(id: FileId, text: &str) -> (Vec<Doc>, Vec<Finding>) {
+    let chunks = yaml::split_documents(text);
+    let per_doc = |c: &yaml::Chunk| -> (Option<Doc>, Vec<Finding>) {
+        let mut cx = Converter::new(id, text);
+        match yaml::parse_chunk(text, *c) {
+            Ok(Some(d)) => {
+                let doc = cx.document(&d.root);
+                (doc, cx.findings)
+            }
+            Ok(None) => (None, Vec::new()),
+            Err(e) => {
+                let mut f = Finding::new(
+                    Code::YamlSyntax,
+                    Span::new(id, e.start, e.end),
+                    "here",
+                    e.message,
+                );
+                f.help = e.help;
+                (None, vec![f])
+            }
+        }
+    };
+    let results: Vec<(Option<Doc>, Vec<Finding>)> = if chunks.len() > 64 {
+        chunks.par_iter().map(per_doc).collect()
+    } else {
+        chunks.iter().map(per_doc).collect()
+    };
+    let mut docs = Vec::with_capacity(results.len());
+    let mut findings = Vec::new();
+    for (d, f) in results {
+        docs.extend(d);
+        findings.extend(f);
+    }
+    (docs, findings)
+}
+
+/// Why bytes are not a text file, if they are not: NUL bytes mean binary or UTF-16.
+fn binary_problem(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("is UTF-16 text, not UTF-8");
+    }
+    bytes
+        .contains(&0)
+        .then_some("is a binary file (it contains NUL bytes), not YAML")
+}

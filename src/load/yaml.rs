@@ -1,0 +1,465 @@
+//! YAML to a spanned node tree.
+//!
+//! serde-saphyr parses; we deserialize every document into our own [`Node`] tree whose
+//! nodes keep the byte range of the value they came from, then convert nodes to typed
+//! documents by hand (see `schema`), so that one document can report every problem it has
+//! and each problem points at the exact value.
+//!
+//! A file is split into its documents before parsing: YAML forbids a line starting with
+//! `---` or `...` inside any content (the spec's `c-forbidden`), so such lines always
+//! separate documents. Parsing documents one by one keeps a syntax error in one document
+//! from hiding the others, bounds each parser budget by the document's own size, and lets
+//! rayon parse the documents of a large file in parallel.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A YAML value with its byte range in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub start: u32,
+    pub end: u32,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry. Duplicate keys are kept so that the converter can report each one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_start: u32,
+    pub key_end: u32,
+    pub value: Node,
+}
+
+impl Value {
+    /// The YAML word for this kind of value, for messages such as "expected a string, found a mapping".
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "a number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// A document's root node and where the document begins in its file.
+#[derive(Debug)]
+pub struct Document {
+    /// Byte offset of the document's text in the file; node offsets are relative to the file.
+    pub root: Node,
+}
+
+/// A problem the YAML layer found: invalid syntax, or a parser limit hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub start: u32,
+    pub end: u32,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// One document's text within a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Splits a file into document chunks at `---` and `...` marker lines.
+pub fn split_documents(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    // Where a run of directive lines (`%YAML`, `%TAG`) began: they belong to the next document.
+    let mut directives_from: Option<usize> = None;
+    let mut has_content = false;
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let here = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        if is_marker(body, "---") {
+            let cut = directives_from.unwrap_or(here);
+            if has_content || cut > start {
+                chunks.push(Chunk { start, end: cut });
+            }
+            start = cut;
+            has_content = true;
+            directives_from = None;
+        } else if is_marker(body, "...") {
+            chunks.push(Chunk { start, end: offset });
+            start = offset;
+            has_content = false;
+            directives_from = None;
+        } else if body.starts_with('%') {
+            if directives_from.is_none() {
+                directives_from = Some(here);
+            }
+        } else {
+            directives_from = None;
+            if !is_blank_or_comment(body) {
+                has_content = true;
+            }
+        }
+    }
+    if start < text.len() {
+        chunks.push(Chunk {
+            start,
+            end: text.len(),
+        });
+    }
+    chunks.retain(|c| !text[c.start..c.end].lines().all(is_empty_line));
+    chunks
+}
+
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+}
+
+/// A line that adds nothing to a document: blank, a comment, a bare marker or directive.
+fn is_empty_line(line: &str) -> bool {
+    let rest = line
+        .strip_prefix("---")
+        .or_else(|| line.strip_prefix("..."))
+        .unwrap_or(line);
+    is_blank_or_comment(rest) || line.starts_with('%')
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// Limits for one document, in proportion to its size so that no valid tenant trips them
+/// while an alias bomb or a nesting bomb stops early.
+fn options_for(len: usize) -> serde_saphyr::Options {
+    let len = len.max(1);
+    serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::PassThrough,
+        budget: serde_saphyr::budget! {
+            max_documents: 2,
+            max_depth: MAX_DEPTH,
+            max_nodes: len + 1_000,
+            max_events: 3 * len + 1_000,
+            max_total_scalar_bytes: 2 * len + 1_000,
+            max_aliases: len / 2 + 100,
+            max_anchors: len / 2 + 100,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000 + 4 * len,
+            max_replay_stack_depth: 64,
+        },
+    }
+}
+
+/// Deepest nesting of lists and mappings accepted in one document. Tenant documents nest a
+/// handful of levels; policy rules a few dozen at most.
+pub const MAX_DEPTH: usize = 128;
+
+/// Parses one document chunk of `text`. `Ok(None)` for an empty document.
+pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document>, YamlError> {
+    let src = &text[chunk.start..chunk.end];
+    let base = chunk.start as u32;
+    let parsed: Result<Option<Node>, _> =
+        serde_saphyr::from_str_with_options(src, options_for(src.len()));
+    match parsed {
+        Ok(Some(mut root)) => {
+            shift(&mut root, base);
+            Ok(Some(Document { root }))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(to_yaml_error(&e, src, base)),
+    }
+}
+
+fn shift(node: &mut Node, base: u32) {
+    node.start += base;
+    node.end += base;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, base)),
+        Value::Map(entries) => {
+            for e in entries {
+                e.key_start += base;
+                e.key_end += base;
+                shift(&mut e.value, base);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn to_yaml_error(e: &serde_saphyr::Error, src: &str, base: u32) -> YamlError {
+    let (start, end) = e
+        .location()
+        .and_then(|l| {
+            let s = l.span();
+            let off = s.byte_offset()?;
+            Some((off as u32, (off + s.byte_len().unwrap_or(0)) as u32))
+        })
+        .unwrap_or((0, 0));
+    let start = start.min(src.len() as u32);
+    let end = end.clamp(start, src.len() as u32);
+    let raw = e.to_string();
+    // The location is ours to draw; drop the parser's own " at line X column Y" suffix.
+    let message = strip_location_suffix(&raw);
+    let help = budget_help(&message);
+    YamlError {
+        start: start + base,
+        end: end + base,
+        message,
+        help,
+    }
+}
+
+fn strip_location_suffix(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg).trim();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].trim_end_matches([',', ':']).to_string(),
+        None => first.to_string(),
+    }
+}
+
+fn budget_help(message: &str) -> Option<String> {
+    let m = message.to_ascii_lowercase();
+    if m.contains("budget") || m.contains("limit") || m.contains("alias") && m.contains("exceed") {
+        Some(format!(
+            "canopy limits each YAML document in proportion to its size (nesting depth {MAX_DEPTH}, \
+             alias expansion about 4 events per byte) to stop alias bombs; a tenant document \
+             never needs more. Write the values out instead of expanding aliases, or split \
+             the document with `---`."
+        ))
+    } else {
+        None
+    }
+}
+
+// ---- Deserialization into Node -------------------------------------------------------
+
+struct RawValue(Value);
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor).map(RawValue)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
+        while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
+            let value = map.next_value::<Node>()?;
+            let (key_start, key_end) = range(&key.referenced);
+            entries.push(Entry {
+                key: key.value.0,
+                key_start,
+                key_end,
+                value,
+            });
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// A mapping key as text, whatever scalar type YAML gives it (`1:` is the key "1").
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ValueVisitor)? {
+            Value::Str(s) => Ok(KeyText(s)),
+            Value::Bool(b) => Ok(KeyText(b.to_string())),
+            Value::Int(i) => Ok(KeyText(i.to_string())),
+            Value::Float(f) => Ok(KeyText(f.to_string())),
+            Value::Null => Ok(KeyText(String::new())),
+            Value::Seq(_) | Value::Map(_) => Err(serde::de::Error::custom(
+                "a mapping key must be a plain value, not a list or mapping",
+            )),
+        }
+    }
+}
+
+fn range(loc: &serde_saphyr::Location) -> (u32, u32) {
+    let s = loc.span();
+    match (s.byte_offset(), s.byte_len()) {
+        (Some(o), Some(l)) => (o as u32, (o + l) as u32),
+        (Some(o), None) => (o as u32, o as u32),
+        _ => (0, 0),
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<RawValue>::deserialize(d)?;
+        let (start, end) = range(&spanned.referenced);
+        Ok(Node {
+            start,
+            end,
+            value: spanned.value.0,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(text: &str) -> Vec<&str> {
+        split_documents(text)
+            .into_iter()
+            .map(|c| &text[c.start..c.end])
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_marker_lines_only() {
+        let t = "a: 1\n---\nb: |\n  ---\n  x\n--- # c\nc: 3\n...\n";
+        assert_eq!(
+            docs(t),
+            vec!["a: 1\n", "---\nb: |\n  ---\n  x\n", "--- # c\nc: 3\n...\n"]
+        );
+    }
+
+    #[test]
+    fn directives_go_with_the_next_document() {
+        let t = "a: 1\n...\n%YAML 1.2\n---\nb: 2\n";
+        assert_eq!(docs(t), vec!["a: 1\n...\n", "%YAML 1.2\n---\nb: 2\n"]);
+    }
+
+    #[test]
+    fn comment_only_chunks_are_dropped() {
+        assert_eq!(docs("# only\n---\n# x\n"), Vec::<&str>::new());
+        assert_eq!(docs("---\n---\na: 1\n"), vec!["---\na: 1\n"]);
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_of_the_file() {
+        let t = "x: 1\n---\nname: \"Zürich 東京\"\nn: 007\n";
+        let chunks = split_documents(t);
+        let d = parse_chunk(t, chunks[1]).unwrap().unwrap();
+        let Value::Map(m) = &d.root.value else {
+            panic!()
+        };
+        assert_eq!(&t[m[0].key_start as usize..m[0].key_end as usize], "name");
+        let v = &m[0].value;
+        assert_eq!(&t[v.start as usize..v.end as usize], "\"Zürich 東京\"");
+        assert_eq!(v.value, Value::Str("Zürich 東京".into()));
+        let n = &m[1].value;
+        assert_eq!(&t[n.start as usize..n.end as usize], "007");
+    }
+
+    #[test]
+    fn yaml_1_2_booleans() {
+        let t = "a: no\nb: true\n";
+        let d = parse_chunk(t, split_documents(t)[0]).unwrap().unwrap();
+        let Value::Map(m) = &d.root.value else {
+            panic!()
+        };
+        assert_eq!(m[0].value.value, Value::Str("no".into()));
+        assert_eq!(m[1].value.value, Value::Bool(true));
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_for_the_converter() {
+        let t = "a: 1\na: 2\n";
+        let d = parse_chunk(t, split_documents(t)[0]).unwrap().unwrap();
+        let Value::Map(m) = &d.root.value else {
+            panic!()
+        };
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn syntax_error_has_a_location() {
+        let t = "a: 1\n---\nb: [1, 2\nc: 3\n";
+        let c = split_documents(t);
+        assert!(parse_chunk(t, c[0]).is_ok());
+        let e = parse_chunk(t, c[1]).unwrap_err();
+        assert!(e.start >= 5, "{e:?}");
+    }
+
+    #[test]
+    fn billion_laughs_is_stopped() {
+        let mut t = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            t.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse_chunk(&t, split_documents(&t)[0]).unwrap_err();
+        assert!(e.help.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn nesting_bomb_is_stopped() {
+        let t = format!("x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_chunk(&t, split_documents(&t)[0]).is_err());
+    }
+}

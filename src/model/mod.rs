@@ -1,0 +1,267 @@
+//! The resolved tenant: every object in an arena, every reference resolved to an index once,
+//! so that checks and evaluation never look names up in hot loops.
+
+mod resolve;
+pub mod scope;
+
+pub use resolve::resolve;
+pub use scope::{ScopeId, ScopeKind, ScopeTree};
+
+use crate::builtin::BuiltinRole;
+use crate::load::kinds::PrincipalKind;
+use crate::source::{Span, Spanned, Text};
+
+macro_rules! ids {
+    ($($name:ident),*) => {$(
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+ids!(
+    MgId,
+    SubId,
+    RgId,
+    ResId,
+    PrincipalId,
+    RoleId,
+    AssignmentId,
+    PolicyDefId,
+    PolicyAssignmentId,
+    ExemptionId
+);
+
+#[derive(Debug, Clone)]
+pub struct ManagementGroup {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    /// The `parent` value as written; `None` on the root group.
+    pub parent_ref: Option<Text>,
+    /// The resolved parent, when it names a declared group.
+    pub parent: Option<MgId>,
+    pub scope: ScopeId,
+    /// Levels below the root group (root = 0); `None` when the group does not reach the root
+    /// (its parent chain is broken or loops).
+    pub level: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub name: Text,
+    /// The subscription ID, lowercase.
+    pub id: Option<Text>,
+    pub parent_ref: Option<Text>,
+    /// The group it sits in: its `parent`, or the root group when omitted.
+    pub parent: Option<MgId>,
+    pub scope: ScopeId,
+    pub resource_groups: Vec<RgId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceGroup {
+    pub subscription: SubId,
+    pub name: Text,
+    pub location: Option<Text>,
+    pub tags: Vec<(Text, Text)>,
+    pub scope: ScopeId,
+    pub resources: Vec<ResId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub resource_group: RgId,
+    pub name: Text,
+    pub resource_type: Text,
+    pub location: Option<Text>,
+    pub tags: Vec<(Text, Text)>,
+    pub scope: ScopeId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub name: Text,
+    pub object_id: Option<Text>,
+    pub display_name: Option<Text>,
+    pub guest: bool,
+    pub enabled: Spanned<bool>,
+    pub security_enabled: Spanned<bool>,
+    pub mail_enabled: Spanned<bool>,
+    /// Direct members that resolved (groups only).
+    pub members: Vec<(Text, PrincipalId)>,
+}
+
+impl Principal {
+    /// A mail-enabled group that is not security-enabled: Azure cannot assign it roles.
+    pub fn is_distribution_list(&self) -> bool {
+        self.kind == PrincipalKind::Group && !self.security_enabled.value
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomRole {
+    pub name: Text,
+    pub id: Option<Text>,
+    pub description: Option<Text>,
+    pub actions: Vec<Text>,
+    pub not_actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub not_data_actions: Vec<Text>,
+    /// Each assignable scope as written, with the scope it names when that exists in the tree.
+    pub assignable_scopes: Vec<(Text, Option<ScopeId>)>,
+}
+
+/// A role an assignment names: one of Azure's built-in roles or a custom role of the tree.
+#[derive(Debug, Clone, Copy)]
+pub enum RoleRef {
+    BuiltIn(&'static BuiltinRole),
+    Custom(RoleId),
+}
+
+impl RoleRef {
+    /// A stable identity for comparing roles.
+    pub fn key(&self) -> (bool, usize) {
+        match self {
+            RoleRef::BuiltIn(r) => (true, *r as *const BuiltinRole as usize),
+            RoleRef::Custom(id) => (false, id.index()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleAssignment {
+    pub principal_ref: Text,
+    pub role_ref: Text,
+    pub scope_ref: Text,
+    pub description: Option<Text>,
+    pub principal: PrincipalId,
+    pub role: RoleRef,
+    pub scope: ScopeId,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyDefinition {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub id: Option<Text>,
+    pub description: Option<Text>,
+    pub mode: Option<Text>,
+    pub parameters: Option<crate::load::yaml::Node>,
+    pub policy_rule: crate::load::yaml::Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyAssignment {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub scope_ref: Text,
+    pub policy_ref: Text,
+    pub scope: ScopeId,
+    pub policy: PolicyDefId,
+    pub parameters: Vec<(Text, crate::load::yaml::Node)>,
+    pub not_scopes: Vec<(Text, ScopeId)>,
+    pub enforced: bool,
+    pub description: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyExemption {
+    pub name: Text,
+    pub display_name: Option<Text>,
+    pub policy_assignment_ref: Text,
+    pub scope_ref: Text,
+    pub policy_assignment: PolicyAssignmentId,
+    pub scope: ScopeId,
+    pub category: Text,
+    pub expires_on: Option<Spanned<jiff::Timestamp>>,
+    pub description: Option<Text>,
+}
+
+/// The whole tenant, resolved.
+#[derive(Debug, Default)]
+pub struct Tenant {
+    pub scopes: ScopeTree,
+    pub management_groups: Vec<ManagementGroup>,
+    pub subscriptions: Vec<Subscription>,
+    pub resource_groups: Vec<ResourceGroup>,
+    pub resources: Vec<Resource>,
+    pub principals: Vec<Principal>,
+    pub custom_roles: Vec<CustomRole>,
+    pub role_assignments: Vec<RoleAssignment>,
+    pub policy_definitions: Vec<PolicyDefinition>,
+    pub policy_assignments: Vec<PolicyAssignment>,
+    pub policy_exemptions: Vec<PolicyExemption>,
+    /// Management groups without a parent, in declaration order. Azure requires exactly one.
+    pub roots: Vec<MgId>,
+    /// Parent loops among management groups, each listed from its first-declared member.
+    pub cycles: Vec<Vec<MgId>>,
+    /// Number of documents read.
+    pub documents: usize,
+    pub(crate) index: scope::ScopeIndex,
+    /// Principals by lowercase name and by object ID.
+    pub(crate) principal_index: rustc_hash::FxHashMap<Box<str>, PrincipalId>,
+    /// Custom roles by lowercase name and by GUID.
+    pub(crate) role_index: rustc_hash::FxHashMap<Box<str>, RoleId>,
+    /// Policy definitions by lowercase name, display name and GUID. `None` marks a display
+    /// name shared by several definitions, which therefore cannot be referenced by it.
+    pub(crate) policy_index: rustc_hash::FxHashMap<Box<str>, Option<PolicyDefId>>,
+}
+
+impl Tenant {
+    /// The root management group, when there is exactly one.
+    pub fn root(&self) -> Option<MgId> {
+        match self.roots.as_slice() {
+            [r] => Some(*r),
+            _ => None,
+        }
+    }
+    pub fn mg(&self, id: MgId) -> &ManagementGroup {
+        &self.management_groups[id.index()]
+    }
+    pub fn sub(&self, id: SubId) -> &Subscription {
+        &self.subscriptions[id.index()]
+    }
+    pub fn principal(&self, id: PrincipalId) -> &Principal {
+        &self.principals[id.index()]
+    }
+    pub fn custom_role(&self, id: RoleId) -> &CustomRole {
+        &self.custom_roles[id.index()]
+    }
+    pub fn role_name(&self, role: RoleRef) -> &str {
+        match role {
+            RoleRef::BuiltIn(r) => &r.name,
+            RoleRef::Custom(id) => &self.custom_role(id).name.value,
+        }
+    }
+    /// A principal by name or object ID, case-insensitively.
+    pub fn find_principal(&self, name: &str) -> Option<PrincipalId> {
+        self.principal_index
+            .get(name.to_lowercase().as_str())
+            .copied()
+    }
+
+    /// A role by name (case-insensitive) or GUID: Azure's built-in roles first, then custom roles.
+    pub fn find_role(&self, name: &str) -> Option<RoleRef> {
+        crate::builtin::role_by_name(name)
+            .or_else(|| crate::builtin::role_by_id(name))
+            .map(RoleRef::BuiltIn)
+            .or_else(|| {
+                self.role_index
+                    .get(name.to_lowercase().as_str())
+                    .map(|id| RoleRef::Custom(*id))
+            })
+    }
+
+    /// The span where a scope is declared (its name), if it is declared in the tree.
+    pub fn scope_span(&self, scope: ScopeId) -> Option<Span> {
+        match self.scopes.kind(scope) {
+            ScopeKind::Tenant => None,
+            ScopeKind::ManagementGroup(id) => Some(self.mg(id).name.span),
+            ScopeKind::Subscription(id) => Some(self.sub(id).name.span),
+            ScopeKind::ResourceGroup(id) => Some(self.resource_groups[id.index()].name.span),
+            ScopeKind::Resource(id) => Some(self.resources[id.index()].name.span),
+        }
+    }
+}

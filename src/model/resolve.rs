@@ -1,0 +1,863 @@
+//! From converted documents to the resolved [`Tenant`]: declarations deduplicated, names
+//! indexed case-insensitively, every reference resolved to an index or reported.
+
+use super::scope::{ScopeId, ScopeKind, management_group_path, resource_key};
+use super::*;
+use crate::diag::{Code, Finding};
+use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
+use crate::load::schema::suggest;
+
+use std::collections::hash_map::Entry;
+
+fn key(s: &str) -> Box<str> {
+    s.to_lowercase().into_boxed_str()
+}
+
+/// Resolves documents (in file order) into a tenant, reporting declaration and reference problems.
+pub fn resolve(docs: Vec<Doc>, findings: &mut Vec<Finding>) -> Tenant {
+    let mut t = Tenant {
+        documents: docs.len(),
+        ..Tenant::default()
+    };
+    let mut subs = Vec::new();
+    let mut principals = Vec::new();
+    let mut roles = Vec::new();
+    let mut role_assignments = Vec::new();
+    let mut policy_definitions = Vec::new();
+    let mut policy_assignments = Vec::new();
+    let mut exemptions = Vec::new();
+    for doc in docs {
+        match doc {
+            Doc::ManagementGroup(mg) => add_management_group(&mut t, mg, findings),
+            Doc::Subscription(s) => subs.push(s),
+            Doc::Principal(p) => principals.push(p),
+            Doc::RoleDefinition(r) => roles.push(r),
+            Doc::RoleAssignment(a) => role_assignments.push(a),
+            Doc::PolicyDefinition(p) => policy_definitions.push(p),
+            Doc::PolicyAssignment(p) => policy_assignments.push(p),
+            Doc::PolicyExemption(e) => exemptions.push(e),
+        }
+    }
+    link_management_groups(&mut t, findings);
+    for s in subs {
+        add_subscription(&mut t, s, findings);
+    }
+    let members: Vec<_> = principals
+        .into_iter()
+        .filter_map(|p| add_principal(&mut t, p, findings))
+        .collect();
+    link_members(&mut t, members, findings);
+    for r in roles {
+        add_custom_role(&mut t, r, findings);
+    }
+    for a in role_assignments {
+        add_role_assignment(&mut t, a, findings);
+    }
+    for p in policy_definitions {
+        add_policy_definition(&mut t, p, findings);
+    }
+    for p in policy_assignments {
+        add_policy_assignment(&mut t, p, findings);
+    }
+    for e in exemptions {
+        add_exemption(&mut t, e, findings);
+    }
+    t
+}
+
+fn unknown(span: crate::source::Span, what: &str, name: &str, near: Option<&str>) -> Finding {
+    let f = Finding::new(
+        Code::UnknownReference,
+        span,
+        format!("no such {what}"),
+        format!("{what} `{name}` is not declared in the tree"),
+    );
+    match near {
+        Some(n) => f.help(format!("did you mean `{n}`?")),
+        None => f.help(format!("declare the {what}, or fix the reference")),
+    }
+}
+
+fn duplicate(kind: &str, name: &Text, first: &Text) -> Finding {
+    Finding::new(
+        Code::DuplicateName,
+        name.span,
+        "declared again here",
+        format!("{kind} `{}` is declared more than once", name.value),
+    )
+    .related(first.span, "first declared here")
+    .help("names are compared case-insensitively, as Azure does; remove or rename one declaration")
+}
+
+fn add_management_group(
+    t: &mut Tenant,
+    mg: crate::load::kinds::ManagementGroupDoc,
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(&first) = t.index.mgs.get(key(&mg.name.value).as_ref()) {
+        let first = t.mg(first);
+        let same_parent = match (&first.parent_ref, &mg.parent) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.value.eq_ignore_ascii_case(&b.value),
+            _ => false,
+        };
+        if same_parent {
+            findings.push(duplicate("management group", &mg.name, &first.name));
+        } else {
+            let here = mg.parent.as_ref().map_or(mg.name.span, |p| p.span);
+            let there = first
+                .parent_ref
+                .as_ref()
+                .map_or(first.name.span, |p| p.span);
+            let describe = |p: &Option<Text>| match p {
+                Some(p) => format!("under `{}`", p.value),
+                None => "as a root".to_string(),
+            };
+            findings.push(
+                Finding::new(
+                    Code::MultipleParents,
+                    here,
+                    describe(&mg.parent),
+                    format!(
+                        "management group `{}` is declared with two different parents",
+                        mg.name.value
+                    ),
+                )
+                .related(
+                    there,
+                    format!("first declared {}", describe(&first.parent_ref)),
+                )
+                .help("a management group has exactly one parent; keep one declaration"),
+            );
+        }
+        return;
+    }
+    let id = MgId(t.management_groups.len() as u32);
+    let scope = t.scopes.add(
+        ScopeKind::ManagementGroup(id),
+        management_group_path(&mg.name.value),
+    );
+    t.index.mgs.insert(key(&mg.name.value), id);
+    t.management_groups.push(ManagementGroup {
+        name: mg.name,
+        display_name: mg.display_name,
+        parent_ref: mg.parent,
+        parent: None,
+        scope,
+        level: None,
+    });
+}
+
+/// Resolves parents, finds roots and parent loops, computes levels and links the scope tree.
+fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
+    for i in 0..t.management_groups.len() {
+        let Some(parent_ref) = t.management_groups[i].parent_ref.clone() else {
+            t.roots.push(MgId(i as u32));
+            continue;
+        };
+        match t.index.mgs.get(key(&parent_ref.value).as_ref()) {
+            Some(&p) => t.management_groups[i].parent = Some(p),
+            None => {
+                let near = suggest(
+                    &parent_ref.value,
+                    t.management_groups.iter().map(|m| m.name.value.as_str()),
+                );
+                findings.push(unknown(
+                    parent_ref.span,
+                    "management group",
+                    &parent_ref.value,
+                    near,
+                ));
+            }
+        }
+    }
+    // Each group has at most one parent, so following parents from any group either ends at
+    // a group without a parent or enters a loop. Colour: 0 new, 1 on the current path, 2 done.
+    let n = t.management_groups.len();
+    let mut colour = vec![0u8; n];
+    let mut in_cycle = vec![false; n];
+    for start in 0..n {
+        let mut path = Vec::new();
+        let mut cur = Some(start);
+        while let Some(i) = cur {
+            match colour[i] {
+                0 => {
+                    colour[i] = 1;
+                    path.push(i);
+                    cur = t.management_groups[i].parent.map(|p| p.index());
+                }
+                1 => {
+                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
+                    let mut cycle: Vec<MgId> =
+                        path[from..].iter().map(|&p| MgId(p as u32)).collect();
+                    // Start each loop at its first-declared member, so output is stable.
+                    let min = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, m)| m.0)
+                        .map_or(0, |(k, _)| k);
+                    cycle.rotate_left(min);
+                    for m in &cycle {
+                        in_cycle[m.index()] = true;
+                    }
+                    t.cycles.push(cycle);
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for i in path {
+            colour[i] = 2;
+        }
+    }
+    t.cycles.sort();
+    // Levels below the root, memoised so a long chain costs O(n) in all. A group reaches the
+    // root only if its chain ends at the single root without passing through a loop.
+    let root = t.root();
+    let mut level: Vec<Option<Option<u32>>> = vec![None; n];
+    for start in 0..n {
+        let mut chain = Vec::new();
+        let mut cur = Some(start);
+        let base = loop {
+            let Some(i) = cur else { break None };
+            if let Some(known) = level[i] {
+                break known;
+            }
+            if in_cycle[i] {
+                level[i] = Some(None);
+                break None;
+            }
+            chain.push(i);
+            let mg = &t.management_groups[i];
+            if mg.parent_ref.is_none() {
+                // A root: level 0 if it is the root, unreachable otherwise.
+                let own = (root == Some(MgId(i as u32))).then_some(0);
+                level[i] = Some(own);
+                chain.pop();
+                break own;
+            }
+            cur = mg.parent.map(|p| p.index());
+        };
+        for (depth, i) in chain.into_iter().rev().enumerate() {
+            level[i] = Some(base.map(|b| b + depth as u32 + 1));
+        }
+    }
+    for (i, l) in level.into_iter().enumerate() {
+        t.management_groups[i].level = l.flatten();
+        let mg = &t.management_groups[i];
+        let parent_scope = match mg.parent {
+            Some(p) if !in_cycle[i] => t.mg(p).scope,
+            _ => ScopeId::TENANT,
+        };
+        t.scopes.set_parent(mg.scope, parent_scope);
+    }
+}
+
+fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Finding>) {
+    let name_key = key(&s.name.value);
+    let id_key = s.id.as_ref().map(|i| key(&i.value));
+    for k in std::iter::once(&name_key).chain(id_key.as_ref()) {
+        if let Some(&first) = t.index.subs.get(k) {
+            let first = t.sub(first);
+            let same_parent = match (&first.parent_ref, &s.parent) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.value.eq_ignore_ascii_case(&b.value),
+                _ => false,
+            };
+            let here_is_name = **k == *name_key;
+            let first_text = if here_is_name && first.name.value.eq_ignore_ascii_case(&s.name.value)
+            {
+                &first.name
+            } else {
+                first.id.as_ref().unwrap_or(&first.name)
+            };
+            if same_parent {
+                let here = if here_is_name {
+                    &s.name
+                } else {
+                    s.id.as_ref().unwrap_or(&s.name)
+                };
+                findings.push(duplicate("subscription", here, first_text));
+            } else {
+                let here = s.parent.as_ref().map_or(s.name.span, |p| p.span);
+                let there = first
+                    .parent_ref
+                    .as_ref()
+                    .map_or(first.name.span, |p| p.span);
+                findings.push(
+                    Finding::new(
+                        Code::MultipleParents,
+                        here,
+                        "second parent",
+                        format!(
+                            "subscription `{}` is declared with two different parents",
+                            s.name.value
+                        ),
+                    )
+                    .related(there, "first parent")
+                    .help(
+                        "a subscription sits in exactly one management group; keep one declaration",
+                    ),
+                );
+            }
+            return;
+        }
+    }
+    let id = SubId(t.subscriptions.len() as u32);
+    let scope = t.scopes.add(
+        ScopeKind::Subscription(id),
+        format!("/subscriptions/{}", s.name.value),
+    );
+    t.index.subs.insert(name_key, id);
+    if let Some(k) = id_key {
+        t.index.subs.insert(k, id);
+    }
+    let parent = match &s.parent {
+        None => t.root(),
+        Some(p) => match t.index.mgs.get(key(&p.value).as_ref()) {
+            Some(&mg) => Some(mg),
+            None => {
+                let near = suggest(
+                    &p.value,
+                    t.management_groups.iter().map(|m| m.name.value.as_str()),
+                );
+                findings.push(unknown(p.span, "management group", &p.value, near));
+                None
+            }
+        },
+    };
+    let parent_scope = parent.map_or(ScopeId::TENANT, |p| t.mg(p).scope);
+    t.scopes.set_parent(scope, parent_scope);
+    let mut rg_ids = Vec::new();
+    for rg in s.resource_groups {
+        let rg_key = (id, key(&rg.name.value));
+        if let Some(&first) = t.index.rgs.get(&rg_key) {
+            findings.push(duplicate(
+                "resource group",
+                &rg.name,
+                &t.resource_groups[first.index()].name,
+            ));
+            continue;
+        }
+        let rg_id = RgId(t.resource_groups.len() as u32);
+        let rg_scope = t.scopes.add(
+            ScopeKind::ResourceGroup(rg_id),
+            format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                s.name.value, rg.name.value
+            ),
+        );
+        t.scopes.set_parent(rg_scope, scope);
+        t.index.rgs.insert(rg_key, rg_id);
+        let mut res_ids = Vec::new();
+        for r in rg.resources {
+            let Some(path) = resource_path(&r.resource_type.value, &r.name.value) else {
+                findings.push(
+                    Finding::new(
+                        Code::Schema,
+                        r.resource_type.span,
+                        "not a resource type for this name",
+                        format!(
+                            "resource `{}` of type `{}`: a type is `{{namespace}}/{{type}}`, and a name has one segment per type after the namespace",
+                            r.name.value, r.resource_type.value
+                        ),
+                    )
+                    .help("write `type: Microsoft.Compute/virtualMachines` with `name: vm1`, or `type: Microsoft.Network/virtualNetworks/subnets` with `name: vnet1/subnet1`"),
+                );
+                continue;
+            };
+            let res_key = (
+                rg_id,
+                resource_key(&r.resource_type.value, &r.name.value).into_boxed_str(),
+            );
+            if let Some(&first) = t.index.resources.get(&res_key) {
+                findings.push(duplicate(
+                    "resource",
+                    &r.name,
+                    &t.resources[first.index()].name,
+                ));
+                continue;
+            }
+            let res_id = ResId(t.resources.len() as u32);
+            let res_scope = t.scopes.add(
+                ScopeKind::Resource(res_id),
+                format!(
+                    "/subscriptions/{}/resourceGroups/{}/providers/{path}",
+                    s.name.value, rg.name.value
+                ),
+            );
+            t.scopes.set_parent(res_scope, rg_scope);
+            t.index.resources.insert(res_key, res_id);
+            t.resources.push(Resource {
+                resource_group: rg_id,
+                name: r.name,
+                resource_type: r.resource_type,
+                location: r.location,
+                tags: r.tags,
+                scope: res_scope,
+            });
+            res_ids.push(res_id);
+        }
+        t.resource_groups.push(ResourceGroup {
+            subscription: id,
+            name: rg.name,
+            location: rg.location,
+            tags: rg.tags,
+            scope: rg_scope,
+            resources: res_ids,
+        });
+        rg_ids.push(rg_id);
+    }
+    t.subscriptions.push(Subscription {
+        name: s.name,
+        id: s.id.map(|i| Spanned::new(i.value.to_lowercase(), i.span)),
+        parent_ref: s.parent,
+        parent,
+        scope,
+        resource_groups: rg_ids,
+    });
+}
+
+/// `{namespace}/{t1}/{n1}/{t2}/{n2}...` for a type `namespace/t1/t2` and a name `n1/n2`.
+fn resource_path(resource_type: &str, name: &str) -> Option<String> {
+    let mut types = resource_type.split('/');
+    let namespace = types.next().filter(|n| n.contains('.'))?;
+    let types: Vec<&str> = types.collect();
+    let names: Vec<&str> = name.split('/').collect();
+    if types.is_empty()
+        || types.len() != names.len()
+        || types.iter().chain(&names).any(|s| s.is_empty())
+    {
+        return None;
+    }
+    let mut path = namespace.to_string();
+    for (ty, n) in types.iter().zip(&names) {
+        path.push('/');
+        path.push_str(ty);
+        path.push('/');
+        path.push_str(n);
+    }
+    Some(path)
+}
+
+/// Adds a principal; returns its unresolved members for [`link_members`].
+fn add_principal(
+    t: &mut Tenant,
+    p: PrincipalDoc,
+    findings: &mut Vec<Finding>,
+) -> Option<(PrincipalId, Vec<Text>)> {
+    let name_key = key(&p.name.value);
+    if let Some(&first) = t.principal_index.get(&name_key) {
+        let first = t.principal(first);
+        let mut f = duplicate(p.kind.as_str(), &p.name, &first.name);
+        if first.kind != p.kind {
+            f.message = format!(
+                "a {} and a {} share the name `{}`: references to it would be ambiguous",
+                first.kind.as_str(),
+                p.kind.as_str(),
+                p.name.value
+            );
+        }
+        findings.push(f);
+        return None;
+    }
+    if let Some(oid) = &p.object_id
+        && let Some(&first) = t.principal_index.get(key(&oid.value).as_ref())
+    {
+        let first = t.principal(first);
+        let first_text = first.object_id.as_ref().unwrap_or(&first.name);
+        findings.push(
+            Finding::new(
+                Code::DuplicateName,
+                oid.span,
+                "used again here",
+                format!("object ID `{}` is used by two principals", oid.value),
+            )
+            .related(
+                first_text.span,
+                format!("already the object ID of `{}`", first.name.value),
+            )
+            .help("every principal has its own object ID"),
+        );
+        return None;
+    }
+    let id = PrincipalId(t.principals.len() as u32);
+    t.principal_index.insert(name_key, id);
+    if let Some(oid) = &p.object_id {
+        t.principal_index.insert(key(&oid.value), id);
+    }
+    t.principals.push(Principal {
+        kind: p.kind,
+        name: p.name,
+        object_id: p.object_id,
+        display_name: p.display_name,
+        guest: p.guest,
+        enabled: p.enabled,
+        security_enabled: p.security_enabled,
+        mail_enabled: p.mail_enabled,
+        members: Vec::new(),
+    });
+    Some((id, p.members))
+}
+
+fn link_members(
+    t: &mut Tenant,
+    members: Vec<(PrincipalId, Vec<Text>)>,
+    findings: &mut Vec<Finding>,
+) {
+    for (group, refs) in members {
+        let mut resolved = Vec::with_capacity(refs.len());
+        for m in refs {
+            match t.find_principal(&m.value) {
+                Some(id) => resolved.push((m, id)),
+                None => {
+                    let near =
+                        suggest(&m.value, t.principals.iter().map(|p| p.name.value.as_str()));
+                    findings.push(unknown(m.span, "principal", &m.value, near));
+                }
+            }
+        }
+        t.principals[group.index()].members = resolved;
+    }
+}
+
+fn scope_finding(t: &Tenant, text: &Text) -> Option<Finding> {
+    let e = t.resolve_scope(&text.value).err()?;
+    let label = if e.malformed {
+        "not a scope"
+    } else {
+        "no such scope"
+    };
+    let mut f = Finding::new(Code::UnknownReference, text.span, label, e.message);
+    f.help = e.help;
+    Some(f)
+}
+
+fn resolve_scope_or_report(
+    t: &Tenant,
+    text: &Text,
+    findings: &mut Vec<Finding>,
+) -> Option<ScopeId> {
+    match t.resolve_scope(&text.value) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            findings.extend(scope_finding(t, text));
+            None
+        }
+    }
+}
+
+fn add_custom_role(
+    t: &mut Tenant,
+    r: crate::load::kinds::RoleDefinitionDoc,
+    findings: &mut Vec<Finding>,
+) {
+    for k in std::iter::once(&r.name).chain(r.id.as_ref()) {
+        if let Some(&first) = t.role_index.get(key(&k.value).as_ref()) {
+            let first = t.custom_role(first);
+            let first_text = if first.name.value.eq_ignore_ascii_case(&k.value) {
+                &first.name
+            } else {
+                first.id.as_ref().unwrap_or(&first.name)
+            };
+            findings.push(duplicate("custom role", k, first_text));
+            return;
+        }
+    }
+    let id = RoleId(t.custom_roles.len() as u32);
+    t.role_index.insert(key(&r.name.value), id);
+    if let Some(i) = &r.id {
+        t.role_index.insert(key(&i.value), id);
+    }
+    let assignable_scopes = r
+        .assignable_scopes
+        .into_iter()
+        .map(|s| {
+            let resolved = resolve_scope_or_report(t, &s, findings);
+            (s, resolved)
+        })
+        .collect();
+    t.custom_roles.push(CustomRole {
+        name: r.name,
+        id: r.id,
+        description: r.description,
+        actions: r.actions,
+        not_actions: r.not_actions,
+        data_actions: r.data_actions,
+        not_data_actions: r.not_data_actions,
+        assignable_scopes,
+    });
+}
+
+fn add_role_assignment(
+    t: &mut Tenant,
+    a: crate::load::kinds::RoleAssignmentDoc,
+    findings: &mut Vec<Finding>,
+) {
+    let principal = t.find_principal(&a.principal.value);
+    if principal.is_none() {
+        let near = suggest(
+            &a.principal.value,
+            t.principals.iter().map(|p| p.name.value.as_str()),
+        );
+        findings.push(unknown(
+            a.principal.span,
+            "principal",
+            &a.principal.value,
+            near,
+        ));
+    }
+    let role = t.find_role(&a.role.value);
+    if role.is_none() {
+        let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
+        let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
+        let near = suggest(&a.role.value, custom.chain(builtin));
+        findings.push(unknown(a.role.span, "role", &a.role.value, near));
+    }
+    let scope = resolve_scope_or_report(t, &a.scope, findings);
+    if let (Some(principal), Some(role), Some(scope)) = (principal, role, scope) {
+        t.role_assignments.push(RoleAssignment {
+            principal_ref: a.principal,
+            role_ref: a.role,
+            scope_ref: a.scope,
+            description: a.description,
+            principal,
+            role,
+            scope,
+        });
+    }
+}
+
+fn add_policy_definition(
+    t: &mut Tenant,
+    p: crate::load::kinds::PolicyDefinitionDoc,
+    findings: &mut Vec<Finding>,
+) {
+    for k in std::iter::once(&p.name).chain(p.id.as_ref()) {
+        if let Some(Some(first)) = t.policy_index.get(key(&k.value).as_ref()) {
+            let first = &t.policy_definitions[first.index()];
+            if first.name.value.eq_ignore_ascii_case(&k.value)
+                || first
+                    .id
+                    .as_ref()
+                    .is_some_and(|i| i.value.eq_ignore_ascii_case(&k.value))
+            {
+                let first_text = if first.name.value.eq_ignore_ascii_case(&k.value) {
+                    &first.name
+                } else {
+                    first.id.as_ref().unwrap_or(&first.name)
+                };
+                findings.push(duplicate("policy definition", k, first_text));
+                return;
+            }
+        }
+    }
+    let id = PolicyDefId(t.policy_definitions.len() as u32);
+    // Names and GUIDs are unique; display names need not be, so a shared one resolves to nothing.
+    t.policy_index.insert(key(&p.name.value), Some(id));
+    if let Some(i) = &p.id {
+        t.policy_index.insert(key(&i.value), Some(id));
+    }
+    if let Some(d) = &p.display_name {
+        match t.policy_index.entry(key(&d.value)) {
+            Entry::Vacant(v) => {
+                v.insert(Some(id));
+            }
+            Entry::Occupied(mut o) => {
+                if o.get().is_some_and(|other| {
+                    !t.policy_definitions[other.index()]
+                        .name
+                        .value
+                        .eq_ignore_ascii_case(&d.value)
+                }) {
+                    o.insert(None);
+                }
+            }
+        }
+    }
+    t.policy_definitions.push(PolicyDefinition {
+        name: p.name,
+        display_name: p.display_name,
+        id: p.id,
+        description: p.description,
+        mode: p.mode,
+        parameters: p.parameters,
+        policy_rule: p.policy_rule,
+    });
+}
+
+fn add_policy_assignment(
+    t: &mut Tenant,
+    p: crate::load::kinds::PolicyAssignmentDoc,
+    findings: &mut Vec<Finding>,
+) {
+    let scope = resolve_scope_or_report(t, &p.scope, findings);
+    let policy = match t.policy_index.get(key(&p.policy.value).as_ref()) {
+        Some(Some(id)) => Some(*id),
+        Some(None) => {
+            findings.push(
+                Finding::new(
+                    Code::UnknownReference,
+                    p.policy.span,
+                    "ambiguous",
+                    format!(
+                        "several policy definitions have the display name `{}`",
+                        p.policy.value
+                    ),
+                )
+                .help("name the definition by its `name` or GUID"),
+            );
+            None
+        }
+        None => {
+            let near = suggest(
+                &p.policy.value,
+                t.policy_definitions.iter().map(|d| d.name.value.as_str()),
+            );
+            findings.push(unknown(
+                p.policy.span,
+                "policy definition",
+                &p.policy.value,
+                near,
+            ));
+            None
+        }
+    };
+    let not_scopes: Vec<(Text, ScopeId)> = p
+        .not_scopes
+        .into_iter()
+        .filter_map(|s| {
+            let id = resolve_scope_or_report(t, &s, findings)?;
+            Some((s, id))
+        })
+        .collect();
+    let (Some(scope), Some(policy)) = (scope, policy) else {
+        return;
+    };
+    if let Some(first) = t
+        .policy_assignments
+        .iter()
+        .find(|a| a.scope == scope && a.name.value.eq_ignore_ascii_case(&p.name.value))
+    {
+        findings.push(duplicate("policy assignment", &p.name, &first.name));
+        return;
+    }
+    t.policy_assignments.push(PolicyAssignment {
+        name: p.name,
+        display_name: p.display_name,
+        scope_ref: p.scope,
+        policy_ref: p.policy,
+        scope,
+        policy,
+        parameters: p.parameters,
+        not_scopes,
+        enforced: p.enforced,
+        description: p.description,
+    });
+}
+
+const ASSIGNMENT_ID_MARKER: &str = "/providers/microsoft.authorization/policyassignments/";
+
+fn add_exemption(
+    t: &mut Tenant,
+    e: crate::load::kinds::PolicyExemptionDoc,
+    findings: &mut Vec<Finding>,
+) {
+    let scope = resolve_scope_or_report(t, &e.scope, findings);
+    let reference = e.policy_assignment.value.as_str();
+    let lower = reference.to_lowercase();
+    // A full assignment ID names its scope; a bare name means the assignment of that name
+    // whose scope contains the exemption's scope (Azure requires that containment).
+    let (wanted_scope, name) = match lower.find(ASSIGNMENT_ID_MARKER) {
+        Some(i) => {
+            let scope_part = if i == 0 { "/" } else { &reference[..i] };
+            match t.resolve_scope(scope_part) {
+                Ok(s) => (Some(s), &reference[i + ASSIGNMENT_ID_MARKER.len()..]),
+                Err(_) => {
+                    findings.extend(scope_finding(
+                        t,
+                        &Spanned::new(scope_part.to_string(), e.policy_assignment.span),
+                    ));
+                    return;
+                }
+            }
+        }
+        None => (None, reference),
+    };
+    let candidates: Vec<PolicyAssignmentId> = t
+        .policy_assignments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            a.name.value.eq_ignore_ascii_case(name) && wanted_scope.is_none_or(|s| a.scope == s)
+        })
+        .map(|(i, _)| PolicyAssignmentId(i as u32))
+        .collect();
+    let Some(scope) = scope else { return };
+    let applicable: Vec<PolicyAssignmentId> = candidates
+        .iter()
+        .copied()
+        .filter(|a| {
+            t.scopes
+                .contains(t.policy_assignments[a.index()].scope, scope)
+        })
+        .collect();
+    let assignment = match (candidates.as_slice(), applicable.as_slice()) {
+        ([], _) => {
+            let near = suggest(
+                name,
+                t.policy_assignments.iter().map(|a| a.name.value.as_str()),
+            );
+            findings.push(unknown(
+                e.policy_assignment.span,
+                "policy assignment",
+                name,
+                near,
+            ));
+            return;
+        }
+        (_, [one]) => *one,
+        (_, []) => {
+            let a = &t.policy_assignments[candidates[0].index()];
+            findings.push(
+                Finding::new(
+                    Code::UnknownReference,
+                    e.scope.span,
+                    "outside the assignment's scope",
+                    format!(
+                        "policy assignment `{name}` does not apply at `{}`",
+                        e.scope.value
+                    ),
+                )
+                .related(a.scope_ref.span, "the assignment's scope")
+                .help("an exemption's scope must be the assignment's scope or below it"),
+            );
+            return;
+        }
+        (_, many) => {
+            let mut f = Finding::new(
+                Code::UnknownReference,
+                e.policy_assignment.span,
+                "ambiguous",
+                format!("{} policy assignments named `{name}` apply at this scope", many.len()),
+            )
+            .help("name the assignment by its full ID: `{scope}/providers/Microsoft.Authorization/policyAssignments/{name}`");
+            for a in many {
+                f = f.related(t.policy_assignments[a.index()].name.span, "one of them");
+            }
+            findings.push(f);
+            return;
+        }
+    };
+    t.policy_exemptions.push(PolicyExemption {
+        name: e.name,
+        display_name: e.display_name,
+        policy_assignment_ref: e.policy_assignment,
+        scope_ref: e.scope,
+        policy_assignment: assignment,
+        scope,
+        category: e.category,
+        expires_on: e.expires_on,
+        description: e.description,
+    });
+}

@@ -1,0 +1,277 @@
+//! Azure scopes: the tree `/` → management groups → subscriptions → resource groups →
+//! resources, and the parsing of scope strings against it.
+//!
+//! Azure compares scopes case-insensitively, and an assignment at a scope applies to that
+//! scope and everything below it.
+
+use super::{MgId, ResId, RgId, SubId, Tenant};
+use rustc_hash::FxHashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScopeId(pub u32);
+
+impl ScopeId {
+    /// `/`, the tenant root scope above the root management group.
+    pub const TENANT: ScopeId = ScopeId(0);
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScopeKind {
+    Tenant,
+    ManagementGroup(MgId),
+    Subscription(SubId),
+    ResourceGroup(RgId),
+    Resource(ResId),
+}
+
+#[derive(Debug, Clone)]
+struct ScopeNode {
+    kind: ScopeKind,
+    parent: Option<ScopeId>,
+    path: Box<str>,
+    children: Vec<ScopeId>,
+}
+
+/// Every scope of the tenant with its parent. Index 0 is `/`.
+#[derive(Debug, Clone)]
+pub struct ScopeTree {
+    nodes: Vec<ScopeNode>,
+}
+
+impl Default for ScopeTree {
+    fn default() -> Self {
+        ScopeTree {
+            nodes: vec![ScopeNode {
+                kind: ScopeKind::Tenant,
+                parent: None,
+                path: "/".into(),
+                children: Vec::new(),
+            }],
+        }
+    }
+}
+
+impl ScopeTree {
+    pub(crate) fn add(&mut self, kind: ScopeKind, path: String) -> ScopeId {
+        self.nodes.push(ScopeNode {
+            kind,
+            parent: None,
+            path: path.into(),
+            children: Vec::new(),
+        });
+        ScopeId(self.nodes.len() as u32 - 1)
+    }
+
+    pub(crate) fn set_parent(&mut self, child: ScopeId, parent: ScopeId) {
+        self.nodes[child.index()].parent = Some(parent);
+        self.nodes[parent.index()].children.push(child);
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    pub fn kind(&self, id: ScopeId) -> ScopeKind {
+        self.nodes[id.index()].kind
+    }
+    pub fn parent(&self, id: ScopeId) -> Option<ScopeId> {
+        self.nodes[id.index()].parent
+    }
+    pub fn children(&self, id: ScopeId) -> &[ScopeId] {
+        &self.nodes[id.index()].children
+    }
+    /// The scope's Azure path, spelled as the tree spells its names.
+    pub fn path(&self, id: ScopeId) -> &str {
+        &self.nodes[id.index()].path
+    }
+
+    /// The scope and its ancestors, nearest first, ending at `/`. Stops on a parent loop.
+    pub fn ancestors(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
+        let mut next = Some(id);
+        let mut steps = 0usize;
+        std::iter::from_fn(move || {
+            let here = next?;
+            steps += 1;
+            next = if steps > self.nodes.len() {
+                None
+            } else {
+                self.parent(here)
+            };
+            Some(here)
+        })
+    }
+
+    /// Whether `inner` is `outer` or below it: an assignment at `outer` applies at `inner`.
+    pub fn contains(&self, outer: ScopeId, inner: ScopeId) -> bool {
+        outer == ScopeId::TENANT || self.ancestors(inner).any(|s| s == outer)
+    }
+}
+
+/// Case-insensitive lookups from names to objects, used to resolve scope strings and references.
+#[derive(Debug, Default, Clone)]
+pub struct ScopeIndex {
+    pub(crate) mgs: FxHashMap<Box<str>, MgId>,
+    /// By name and by subscription ID.
+    pub(crate) subs: FxHashMap<Box<str>, SubId>,
+    pub(crate) rgs: FxHashMap<(SubId, Box<str>), RgId>,
+    /// By resource group and `namespace/type[/type]|name[/name]`, lowercase.
+    pub(crate) resources: FxHashMap<(RgId, Box<str>), ResId>,
+}
+
+/// Why a scope string does not name a scope of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeError {
+    pub message: String,
+    pub help: Option<String>,
+    /// True when the string is not shaped like an Azure scope at all.
+    pub malformed: bool,
+}
+
+const MG_PREFIX: &str = "/providers/Microsoft.Management/managementGroups/";
+
+pub fn management_group_path(name: &str) -> String {
+    format!("{MG_PREFIX}{name}")
+}
+
+/// The lowercase key of a resource: `namespace/type[/type...]|name[/name...]`.
+pub fn resource_key(resource_type: &str, name: &str) -> String {
+    format!("{resource_type}|{name}").to_lowercase()
+}
+
+fn malformed(s: &str) -> ScopeError {
+    ScopeError {
+        message: format!("`{s}` is not an Azure scope"),
+        help: Some(
+            "a scope is `/`, `/providers/Microsoft.Management/managementGroups/{group}`, \
+             `/subscriptions/{subscription}`, `/subscriptions/{s}/resourceGroups/{rg}` or \
+             `/subscriptions/{s}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`"
+                .into(),
+        ),
+        malformed: true,
+    }
+}
+
+impl Tenant {
+    /// Resolves an Azure scope string, case-insensitively, to a scope of the tree.
+    pub fn resolve_scope(&self, s: &str) -> Result<ScopeId, ScopeError> {
+        let trimmed = s.trim();
+        if trimmed == "/" {
+            return Ok(ScopeId::TENANT);
+        }
+        let Some(rest) = trimmed.strip_prefix('/') else {
+            return Err(malformed(s));
+        };
+        let segs: Vec<&str> = rest.strip_suffix('/').unwrap_or(rest).split('/').collect();
+        if segs.iter().any(|p| p.is_empty()) {
+            return Err(malformed(s));
+        }
+        let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let idx = &self.index;
+        match segs.as_slice() {
+            [p, ns, mgs, name]
+                if eq(p, "providers")
+                    && eq(ns, "Microsoft.Management")
+                    && eq(mgs, "managementGroups") =>
+            {
+                idx.mgs
+                    .get(name.to_lowercase().as_str())
+                    .map(|id| self.mg(*id).scope)
+                    .ok_or_else(|| {
+                        self.not_found(
+                            "management group",
+                            name,
+                            self.management_groups.iter().map(|m| m.name.value.as_str()),
+                        )
+                    })
+            }
+            [subs, sub, rest @ ..] if eq(subs, "subscriptions") => {
+                let sid = *idx.subs.get(sub.to_lowercase().as_str()).ok_or_else(|| {
+                    self.not_found(
+                        "subscription",
+                        sub,
+                        self.subscriptions.iter().map(|s| s.name.value.as_str()),
+                    )
+                })?;
+                let subscription = self.sub(sid);
+                match rest {
+                    [] => Ok(subscription.scope),
+                    [rgs, rg, rest @ ..] if eq(rgs, "resourceGroups") => {
+                        let rid =
+                            *idx.rgs
+                                .get(&(sid, rg.to_lowercase().into_boxed_str()))
+                                .ok_or_else(|| {
+                                    let names = subscription.resource_groups.iter().map(|r| {
+                                        self.resource_groups[r.index()].name.value.as_str()
+                                    });
+                                    let mut e = self.not_found("resource group", rg, names);
+                                    e.message.push_str(&format!(
+                                        " in subscription `{}`",
+                                        subscription.name.value
+                                    ));
+                                    e
+                                })?;
+                        let group = &self.resource_groups[rid.index()];
+                        match rest {
+                            [] => Ok(group.scope),
+                            [p, ns, pairs @ ..]
+                                if eq(p, "providers")
+                                    && !pairs.is_empty()
+                                    && pairs.len() % 2 == 0 =>
+                            {
+                                let types: Vec<&str> = pairs.iter().step_by(2).copied().collect();
+                                let names: Vec<&str> =
+                                    pairs.iter().skip(1).step_by(2).copied().collect();
+                                let key = resource_key(
+                                    &format!("{ns}/{}", types.join("/")),
+                                    &names.join("/"),
+                                );
+                                idx.resources
+                                    .get(&(rid, key.into_boxed_str()))
+                                    .map(|r| self.resources[r.index()].scope)
+                                    .ok_or_else(|| {
+                                        let candidates = group
+                                            .resources
+                                            .iter()
+                                            .map(|r| self.resources[r.index()].name.value.as_str());
+                                        let mut e = self.not_found(
+                                            "resource",
+                                            &names.join("/"),
+                                            candidates,
+                                        );
+                                        e.message.push_str(&format!(
+                                            " of type `{ns}/{}` in resource group `{}`",
+                                            types.join("/"),
+                                            group.name.value
+                                        ));
+                                        e
+                                    })
+                            }
+                            _ => Err(malformed(s)),
+                        }
+                    }
+                    _ => Err(malformed(s)),
+                }
+            }
+            _ => Err(malformed(s)),
+        }
+    }
+
+    fn not_found<'a>(
+        &self,
+        what: &str,
+        name: &str,
+        candidates: impl Iterator<Item = &'a str>,
+    ) -> ScopeError {
+        let near = crate::load::schema::suggest(name, candidates);
+        ScopeError {
+            message: format!("no {what} named `{name}`"),
+            help: near.map(|n| format!("did you mean `{n}`?")),
+            malformed: false,
+        }
+    }
+}

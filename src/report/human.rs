@@ -1,0 +1,195 @@
+//! The terminal report: each finding drawn by miette (source snippet, label on the value,
+//! related places in other files, help line), then a one-line summary.
+
+use crate::Analysis;
+use crate::diag::{Finding, Label, Severity};
+use crate::source::Files;
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+/// How to draw: colours for terminals, plain Unicode for files, pipes and snapshots.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_context_lines(1)
+}
+
+/// One place (or several in one file) drawn as a miette diagnostic.
+struct Drawn {
+    code: Option<String>,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    source: NamedSource<Arc<str>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Drawn>,
+}
+
+impl fmt::Debug for Drawn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Drawn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Drawn {}
+
+impl Diagnostic for Drawn {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}
+
+fn source_of(files: &Files, label: &Label) -> NamedSource<Arc<str>> {
+    let f = files.get(label.span.file);
+    NamedSource::new(super::display_path(&f.path), f.text.clone())
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let span = SourceSpan::new(
+        (label.span.start as usize).into(),
+        label.span.len() as usize,
+    );
+    if primary {
+        LabeledSpan::new_primary_with_span(Some(label.message.clone()), span)
+    } else {
+        LabeledSpan::new_with_span(Some(label.message.clone()), span)
+    }
+}
+
+fn drawn(files: &Files, f: &Finding) -> Drawn {
+    let mut labels = vec![labeled(&f.primary, true)];
+    let mut related = Vec::new();
+    for r in &f.related {
+        if r.span.file == f.primary.span.file {
+            labels.push(labeled(r, false));
+        } else {
+            related.push(Drawn {
+                code: None,
+                severity: miette::Severity::Advice,
+                message: r.message.clone(),
+                help: None,
+                source: source_of(files, r),
+                labels: vec![labeled(r, true)],
+                related: Vec::new(),
+            });
+        }
+    }
+    Drawn {
+        code: Some(f.code.to_string()),
+        severity: match f.severity {
+            Severity::Error => miette::Severity::Error,
+            _ => miette::Severity::Warning,
+        },
+        message: f.message.clone(),
+        help: f.help.clone(),
+        source: source_of(files, &f.primary),
+        labels,
+        related,
+    }
+}
+
+/// Renders one finding as miette draws it.
+pub fn render_finding(files: &Files, f: &Finding, style: Style) -> String {
+    let mut out = String::new();
+    let d = drawn(files, f);
+    if handler(style).render_report(&mut out, &d).is_err() {
+        out = format!("{}: {} [{}]\n", f.severity, f.message, f.code);
+    }
+    out
+}
+
+/// Draws every finding and the summary line.
+pub fn write(analysis: &Analysis, style: Style, w: &mut dyn Write) -> io::Result<()> {
+    for f in &analysis.findings {
+        writeln!(w, "{}", render_finding(&analysis.files, f, style))?;
+    }
+    writeln!(w, "{}", summary_line(analysis))
+}
+
+/// `canopy check: 2 errors, 1 warning in 14 files (52 documents)`.
+pub fn summary_line(a: &Analysis) -> String {
+    let errors = a.count(Severity::Error);
+    let warnings = a.count(Severity::Warning);
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let what = format!(
+        "{} ({})",
+        plural(a.files.len(), "file"),
+        plural(a.tenant.documents, "document")
+    );
+    if errors == 0 && warnings == 0 {
+        format!("canopy check: no problems in {what}")
+    } else {
+        format!(
+            "canopy check: {}, {} in {what}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    }
+}
+
+/// Draws findings that stopped a run before any check (a bad canopy.toml).
+pub fn write_findings(
+    files: &Files,
+    findings: &[Finding],
+    style: Style,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    for f in findings {
+        writeln!(w, "{}", render_finding(files, f, style))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Output formats. Each is a leaf taking the analysis and a writer; the exit code is decided
+//! once, in `cli`.
+
+pub mod human;
+pub mod json;
+
+use crate::source::{Files, Span};
+
+/// Where a span is, for formats that print positions: the file as the user named it, and
+/// 1-based line and column of its start and end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+pub fn position(files: &Files, span: Span) -> Position {
+    let f = files.get(span.file);
+    let (line, column) = f.line_col(span.start);
+    let (end_line, end_column) = f.line_col(span.end);
+    Position {
+        file: display_path(&f.path),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// A path as users see it, with `/` separators on every platform.
+pub fn display_path(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    match s.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => s,
+    }
+}

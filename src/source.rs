@@ -1,0 +1,162 @@
+//! Source files and byte spans: every value canopy reports on points back here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file. Kept small (12 bytes) because every name and reference carries one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: u32, end: u32) -> Self {
+        Span { file, start, end }
+    }
+    pub fn len(&self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A value read from the tree together with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A string value with its place in the tree.
+pub type Text = Spanned<String>;
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+/// One loaded file: its path relative to the tree, its text, and where its lines start.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as shown to users: relative to the tree root, with `/` separators.
+    pub name: String,
+    /// Absolute or caller-given path on disk.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(name: String, path: PathBuf, text: Arc<str>) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            memchr_newlines(text.as_bytes())
+                .into_iter()
+                .map(|i| (i + 1) as u32),
+        );
+        SourceFile {
+            name,
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters, as editors count them) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let end = (offset as usize).min(self.text.len());
+        let col = self
+            .text
+            .get(start..end)
+            .map(|s| s.chars().count())
+            .unwrap_or(end - start);
+        (line as u32 + 1, col as u32 + 1)
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+        .collect()
+}
+
+/// Every file canopy read, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+    pub fn total_bytes(&self) -> usize {
+        self.files.iter().map(|f| f.text.len()).sum()
+    }
+    /// The text a span covers.
+    pub fn text(&self, span: Span) -> &str {
+        let f = self.get(span.file);
+        f.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+    pub fn find(&self, name: &Path) -> Option<FileId> {
+        let name = name.to_string_lossy();
+        self.iter().find(|(_, f)| f.name == name).map(|(id, _)| id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let f = SourceFile::new(
+            "a.yaml".into(),
+            "a.yaml".into(),
+            "a: 1\nname: Zürich 東京 x\n".into(),
+        );
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(5), (2, 1));
+        let x = f.text.find(" x").unwrap() as u32 + 1;
+        assert_eq!(f.line_col(x), (2, 17));
+    }
+}
