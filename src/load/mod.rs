@@ -1,5 +1,6 @@
 //! Walks the tree, reads every YAML file, and parses and converts its documents in parallel.
 
+pub mod json_schema;
 pub mod kinds;
 pub mod schema;
 pub mod yaml;

@@ -1,0 +1,1 @@
+//! JSON Schema of the tree format, generated from the table in `schema` (placeholder).
