@@ -194,6 +194,7 @@ impl<'a> Converter<'a> {
 
     /// Converts one document. `None` when it has errors that leave no usable object.
     pub fn document(&mut self, root: &Node) -> Option<Doc> {
+        self.duplicate_keys(root);
         let Value::Map(entries) = &root.value else {
             self.schema_error(
                 self.span(root),
@@ -207,9 +208,14 @@ impl<'a> Converter<'a> {
             return None;
         };
         let Some(kind_entry) = entries.iter().find(|e| e.key == "kind") else {
+            let anchor = entries
+                .first()
+                .map_or(Span::new(self.file, root.start, root.start), |e| {
+                    Span::new(self.file, e.key_start, e.key_end)
+                });
             self.schema_error(
-                Span::new(self.file, root.start, root.start),
-                "no `kind` here",
+                anchor,
+                "this document has no `kind`",
                 "document has no `kind`".into(),
                 Some(format!("add `kind:` with one of: {}", kind_names())),
             );
@@ -243,6 +249,44 @@ impl<'a> Converter<'a> {
         }
     }
 
+    /// Reports every key that appears twice in one mapping, anywhere in the document (policy
+    /// rules and tags included). YAML forbids them; one of the two values would be lost.
+    fn duplicate_keys(&mut self, node: &Node) {
+        match &node.value {
+            Value::Map(entries) => {
+                // Linear search in the usual small mapping; a hash map for a large one, so a
+                // hostile mapping with many keys stays linear.
+                let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+                for (i, e) in entries.iter().enumerate() {
+                    let earlier = if entries.len() <= 16 {
+                        entries[..i].iter().find(|f| f.key == e.key)
+                    } else {
+                        let first = *seen.entry(e.key.as_str()).or_insert(i);
+                        (first != i).then(|| &entries[first])
+                    };
+                    if let Some(first) = earlier {
+                        self.findings.push(
+                            Finding::new(
+                                Code::YamlSyntax,
+                                Span::new(self.file, e.key_start, e.key_end),
+                                "duplicate key",
+                                format!("key `{}` appears twice in one mapping", e.key),
+                            )
+                            .related(
+                                Span::new(self.file, first.key_start, first.key_end),
+                                "first written here",
+                            )
+                            .help("YAML forbids duplicate keys; keep one of them"),
+                        );
+                    }
+                    self.duplicate_keys(&e.value);
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|n| self.duplicate_keys(n)),
+            _ => {}
+        }
+    }
+
     /// Checks a mapping against a field table. Returns `None` if a required field is missing
     /// or the node is not a mapping; unknown fields and duplicates are reported but tolerated.
     fn record<'n>(
@@ -261,26 +305,12 @@ impl<'a> Converter<'a> {
             return None;
         };
         let mut values: Vec<Option<&'n Node>> = vec![None; fields.len()];
-        let mut key_spans: Vec<Option<Span>> = vec![None; fields.len()];
         for e in entries {
             let key_span = Span::new(self.file, e.key_start, e.key_end);
             match fields.iter().position(|f| f.name == e.key) {
+                // A repeated key was reported by `duplicate_keys`; the first one counts.
                 Some(i) => {
-                    if let Some(first) = key_spans[i] {
-                        self.findings.push(
-                            Finding::new(
-                                Code::YamlSyntax,
-                                key_span,
-                                "duplicate key",
-                                format!("key `{}` appears twice in one mapping", e.key),
-                            )
-                            .related(first, "first written here")
-                            .help("YAML forbids duplicate keys; keep one of them"),
-                        );
-                    } else {
-                        key_spans[i] = Some(key_span);
-                        values[i] = Some(&e.value);
-                    }
+                    values[i].get_or_insert(&e.value);
                 }
                 None => {
                     let names = fields.iter().map(|f| f.name);
@@ -300,12 +330,24 @@ impl<'a> Converter<'a> {
                 }
             }
         }
+        // Missing fields are reported at the mapping's `kind` value, or else its first key:
+        // a real token to put the label on.
+        let anchor = entries
+            .iter()
+            .find(|e| e.key == "kind")
+            .map(|e| self.span(&e.value))
+            .or_else(|| {
+                entries
+                    .first()
+                    .map(|e| Span::new(self.file, e.key_start, e.key_end))
+            })
+            .unwrap_or(Span::new(self.file, node.start, node.start));
         let mut complete = true;
         for (i, f) in fields.iter().enumerate() {
             if f.required && values[i].is_none() {
                 complete = false;
                 self.schema_error(
-                    Span::new(self.file, node.start, node.start),
+                    anchor,
                     "in this mapping",
                     format!("{what} is missing required field `{}`", f.name),
                     Some(format!("add `{}:` ({})", f.name, f.doc)),
@@ -607,6 +649,21 @@ impl<'a> Converter<'a> {
     }
 
     fn role_definition(&mut self, rec: &Record) -> Option<RoleDefinitionDoc> {
+        if let Some(
+            v @ Node {
+                value: Value::Seq(items),
+                ..
+            },
+        ) = rec.get("assignableScopes")
+            && items.is_empty()
+        {
+            self.schema_error(
+                self.span(v),
+                "empty",
+                "`assignableScopes` must list at least one scope".into(),
+                Some("Azure requires a custom role to name where it may be assigned, e.g. `[/subscriptions/corp-dev]`".into()),
+            );
+        }
         Some(RoleDefinitionDoc {
             name: self.req_text(rec, "name")?,
             id: self.opt_text(rec, "id"),

@@ -211,9 +211,8 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
         }
     }
     t.cycles.sort();
-    // Levels below the root, memoised so a long chain costs O(n) in all. A group reaches the
-    // root only if its chain ends at the single root without passing through a loop.
-    let root = t.root();
+    // Levels below the root, memoised so a long chain costs O(n) in all. A group has a level
+    // only if its chain ends at a group without a parent, not in a loop or a dangling parent.
     let mut level: Vec<Option<Option<u32>>> = vec![None; n];
     for start in 0..n {
         let mut chain = Vec::new();
@@ -230,11 +229,11 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
             chain.push(i);
             let mg = &t.management_groups[i];
             if mg.parent_ref.is_none() {
-                // A root: level 0 if it is the root, unreachable otherwise.
-                let own = (root == Some(MgId(i as u32))).then_some(0);
-                level[i] = Some(own);
+                // A group without a parent is level 0: the root, or a second root (reported
+                // as such), below which depth is still worth checking.
+                level[i] = Some(Some(0));
                 chain.pop();
-                break own;
+                break Some(0);
             }
             cur = mg.parent.map(|p| p.index());
         };
@@ -256,52 +255,52 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
 fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Finding>) {
     let name_key = key(&s.name.value);
     let id_key = s.id.as_ref().map(|i| key(&i.value));
-    for k in std::iter::once(&name_key).chain(id_key.as_ref()) {
-        if let Some(&first) = t.index.subs.get(k) {
-            let first = t.sub(first);
-            let same_parent = match (&first.parent_ref, &s.parent) {
-                (None, None) => true,
-                (Some(a), Some(b)) => a.value.eq_ignore_ascii_case(&b.value),
-                _ => false,
+    // A subscription is the same one when its name or its ID matches an earlier declaration.
+    let earlier = std::iter::once((&name_key, &s.name))
+        .chain(id_key.as_ref().zip(s.id.as_ref()))
+        .find_map(|(k, text)| t.index.subs.get(k).map(|first| (*first, text)));
+    if let Some((first, here)) = earlier {
+        let first = t.sub(first);
+        let first_text = [Some(&first.name), first.id.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|f| f.value.eq_ignore_ascii_case(&here.value))
+            .unwrap_or(&first.name);
+        let same_parent = match (&first.parent_ref, &s.parent) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.value.eq_ignore_ascii_case(&b.value),
+            _ => false,
+        };
+        if same_parent {
+            findings.push(duplicate("subscription", here, first_text));
+        } else {
+            let describe = |p: &Option<Text>| match p {
+                Some(p) => format!("under `{}`", p.value),
+                None => "under the root group (no parent)".to_string(),
             };
-            let here_is_name = **k == *name_key;
-            let first_text = if here_is_name && first.name.value.eq_ignore_ascii_case(&s.name.value)
-            {
-                &first.name
-            } else {
-                first.id.as_ref().unwrap_or(&first.name)
-            };
-            if same_parent {
-                let here = if here_is_name {
-                    &s.name
-                } else {
-                    s.id.as_ref().unwrap_or(&s.name)
-                };
-                findings.push(duplicate("subscription", here, first_text));
-            } else {
-                let here = s.parent.as_ref().map_or(s.name.span, |p| p.span);
-                let there = first
-                    .parent_ref
-                    .as_ref()
-                    .map_or(first.name.span, |p| p.span);
-                findings.push(
-                    Finding::new(
-                        Code::MultipleParents,
-                        here,
-                        "second parent",
-                        format!(
-                            "subscription `{}` is declared with two different parents",
-                            s.name.value
-                        ),
-                    )
-                    .related(there, "first parent")
-                    .help(
-                        "a subscription sits in exactly one management group; keep one declaration",
+            let here_span = s.parent.as_ref().map_or(s.name.span, |p| p.span);
+            let there = first
+                .parent_ref
+                .as_ref()
+                .map_or(first.name.span, |p| p.span);
+            findings.push(
+                Finding::new(
+                    Code::MultipleParents,
+                    here_span,
+                    describe(&s.parent),
+                    format!(
+                        "subscription `{}` is declared with two different parents",
+                        s.name.value
                     ),
-                );
-            }
-            return;
+                )
+                .related(
+                    there,
+                    format!("first declared {}", describe(&first.parent_ref)),
+                )
+                .help("a subscription sits in exactly one management group; keep one declaration"),
+            );
         }
+        return;
     }
     let id = SubId(t.subscriptions.len() as u32);
     let scope = t.scopes.add(
