@@ -386,23 +386,57 @@ pub fn kind_spec(kind: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 
+thread_local! {
+    /// Candidates `suggest` may still look at on this thread; `usize::MAX` means no limit.
+    static SUGGESTION_BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Runs `f` with a limit on the work all `suggest` calls inside it may do (a candidate looked
+/// at costs 1, an edit distance computed costs 20). Resolving a tree where a principals file
+/// failed to parse can produce thousands of unknown references, each compared against every
+/// principal; hints are worth little past a point, and the run must stay fast.
+pub fn with_suggestion_budget<R>(budget: usize, f: impl FnOnce() -> R) -> R {
+    let before = SUGGESTION_BUDGET.with(|b| b.replace(budget));
+    let r = f();
+    SUGGESTION_BUDGET.with(|b| b.set(before));
+    r
+}
+
 /// The closest of `candidates` to `word`, for "did you mean" hints: same word in another case,
-/// or within a small edit distance.
+/// or within a small edit distance (a quarter of its length, at least 2).
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    const DISTANCE_COST: usize = 20;
     let lower = word.to_lowercase();
-    let mut best: Option<(f64, &'a str)> = None;
+    let word_chars = lower.chars().count();
+    let max_dist = 2.max(word_chars / 4);
+    let mut best: Option<(usize, &'a str)> = None;
+    let mut left = SUGGESTION_BUDGET.with(|b| b.get());
     for c in candidates {
-        let cl = c.to_lowercase();
-        if cl == lower {
-            return Some(c);
+        if left < DISTANCE_COST {
+            break;
         }
-        let score = strsim::jaro_winkler(&lower, &cl);
-        let dist = strsim::damerau_levenshtein(&lower, &cl);
-        let close = dist <= 2.max(lower.len() / 4) || score >= 0.88;
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        left -= 1;
+        if c.eq_ignore_ascii_case(word) {
+            best = Some((0, c));
+            break;
+        }
+        // An edit distance within `max_dist` needs lengths within it (bytes bound chars by 4).
+        if c.len().abs_diff(lower.len()) > max_dist * 4
+            || c.chars().count().abs_diff(word_chars) > max_dist
+        {
+            continue;
+        }
+        left -= DISTANCE_COST;
+        let dist = strsim::osa_distance(&lower, &c.to_lowercase());
+        if dist <= max_dist && best.is_none_or(|(d, _)| dist < d) {
+            best = Some((dist, c));
         }
     }
+    SUGGESTION_BUDGET.with(|b| {
+        if b.get() != usize::MAX {
+            b.set(left);
+        }
+    });
     best.map(|(_, c)| c)
 }
 

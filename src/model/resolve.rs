@@ -15,6 +15,11 @@ fn key(s: &str) -> Box<str> {
 
 /// Resolves documents (in file order) into a tenant, reporting declaration and reference problems.
 pub fn resolve(docs: Vec<Doc>, findings: &mut Vec<Finding>) -> Tenant {
+    // A fraction of a second of "did you mean" work at most, however many references dangle.
+    crate::load::schema::with_suggestion_budget(10_000_000, || resolve_all(docs, findings))
+}
+
+fn resolve_all(docs: Vec<Doc>, findings: &mut Vec<Finding>) -> Tenant {
     let mut t = Tenant {
         documents: docs.len(),
         ..Tenant::default()
