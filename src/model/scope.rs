@@ -275,3 +275,107 @@ impl Tenant {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::parse_text;
+    use crate::source::FileId;
+
+    fn tenant(yaml: &str) -> Tenant {
+        let (docs, findings) = parse_text(FileId(0), yaml);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut findings = Vec::new();
+        let t = crate::model::resolve(docs, &mut findings);
+        assert!(findings.is_empty(), "{findings:?}");
+        t
+    }
+
+    const TREE: &str = r"kind: ManagementGroup
+name: root
+---
+kind: ManagementGroup
+name: Prod
+parent: root
+---
+kind: Subscription
+name: corp-prod
+id: 00000000-0000-0000-0000-0000000000AA
+parent: Prod
+resourceGroups:
+  - name: Test
+    resources:
+      - {name: sql-test/TestDB, type: Microsoft.Sql/servers/databases}
+      - {name: vm1, type: Microsoft.Compute/virtualMachines}
+";
+
+    #[test]
+    fn scopes_resolve_case_insensitively_as_azure_compares_them() {
+        let t = tenant(TREE);
+        let prod = t
+            .resolve_scope("/providers/microsoft.management/MANAGEMENTGROUPS/prod")
+            .unwrap();
+        assert_eq!(
+            t.scopes.path(prod),
+            "/providers/Microsoft.Management/managementGroups/Prod"
+        );
+        let rg = t
+            .resolve_scope("/SUBSCRIPTIONS/Corp-Prod/resourcegroups/test")
+            .unwrap();
+        assert!(t.scopes.contains(prod, rg));
+        assert_eq!(t.resolve_scope("/").unwrap(), ScopeId::TENANT);
+    }
+
+    #[test]
+    fn subscriptions_resolve_by_name_or_id() {
+        let t = tenant(TREE);
+        let by_name = t.resolve_scope("/subscriptions/corp-prod").unwrap();
+        let by_id = t
+            .resolve_scope("/subscriptions/00000000-0000-0000-0000-0000000000aa")
+            .unwrap();
+        assert_eq!(by_name, by_id);
+    }
+
+    #[test]
+    fn nested_resource_types_take_a_name_segment_per_type() {
+        let t = tenant(TREE);
+        let db = t
+            .resolve_scope("/subscriptions/corp-prod/resourceGroups/Test/providers/Microsoft.Sql/servers/sql-test/databases/TestDB")
+            .unwrap();
+        let vm = t
+            .resolve_scope("/subscriptions/corp-prod/resourceGroups/Test/providers/Microsoft.Compute/virtualMachines/VM1")
+            .unwrap();
+        assert_ne!(db, vm);
+        // TestDB → Test → corp-prod → Prod → root → /
+        assert_eq!(t.scopes.ancestors(db).count(), 6);
+    }
+
+    #[test]
+    fn unknown_and_malformed_scopes_say_why() {
+        let t = tenant(TREE);
+        let e = t
+            .resolve_scope("/subscriptions/corp-prod/resourceGroups/Tset")
+            .unwrap_err();
+        assert!(!e.malformed);
+        assert_eq!(
+            e.message,
+            "no resource group named `Tset` in subscription `corp-prod`"
+        );
+        assert_eq!(e.help.as_deref(), Some("did you mean `Test`?"));
+        assert!(
+            t.resolve_scope("subscriptions/corp-prod")
+                .unwrap_err()
+                .malformed
+        );
+        assert!(t.resolve_scope("/subscriptions//x").unwrap_err().malformed);
+        assert!(
+            t.resolve_scope("/providers/Microsoft.Management/managementGroups")
+                .unwrap_err()
+                .malformed
+        );
+        let e = t
+            .resolve_scope("/providers/Microsoft.Management/managementGroups/prdo")
+            .unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `Prod`?"));
+    }
+}
