@@ -28,7 +28,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                         role.name.value, b.name
                     ),
                 )
-                .help(format!("rename it, e.g. `Contoso {}`", b.name)),
+                .help("give the custom role a name of its own: built-in role names are reserved in every tenant"),
             );
         }
         if let Some(id) = &role.id

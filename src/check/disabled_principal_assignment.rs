@@ -30,7 +30,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                     "role `{}` at `{}` is assigned to disabled {} `{}`: it grants nothing",
                     t.role_name(a.role),
                     t.scopes.path(a.scope),
-                    p.kind.as_str(),
+                    p.kind.noun(),
                     p.name.value
                 ),
             )

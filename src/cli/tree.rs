@@ -149,15 +149,27 @@ fn draw_children(t: &Tenant, scope: ScopeId, prefix: &str, out: &mut String) {
         } else {
             ("├── ", "│   ")
         };
+        let detached = scope == ScopeId::TENANT;
         let line = match t.scopes.kind(*kid) {
             ScopeKind::ManagementGroup(id) => {
-                let mut l = mg_line(t, id);
-                if scope == ScopeId::TENANT && t.mg(id).parent_ref.is_some() {
-                    l.push_str("  (parent not found)");
-                }
-                l
+                let mg = t.mg(id);
+                let note = match (&mg.parent_ref, mg.parent) {
+                    (Some(_), Some(_)) if detached => "  (in a parent loop)",
+                    (Some(_), None) if detached => "  (parent not found)",
+                    _ => "",
+                };
+                mg_line(t, id) + note
             }
-            _ => sub_line(t, *kid),
+            ScopeKind::Subscription(id) => {
+                let sub = t.sub(id);
+                let note = match &sub.parent_ref {
+                    Some(_) if detached => "  (parent not found)",
+                    None if detached => "  (no root group to sit in)",
+                    _ => "",
+                };
+                sub_line(t, *kid) + note
+            }
+            _ => continue,
         };
         out.push_str(&format!("{prefix}{branch}{line}\n"));
         draw_children(t, *kid, &format!("{prefix}{cont}"), out);

@@ -48,6 +48,16 @@ pub enum PrincipalKind {
 }
 
 impl PrincipalKind {
+    /// The word for prose: "user", "group", "service principal".
+    pub fn noun(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::Group => "group",
+            PrincipalKind::ServicePrincipal => "service principal",
+        }
+    }
+
+    /// The kind as written in the tree.
     pub fn as_str(self) -> &'static str {
         match self {
             PrincipalKind::User => "User",

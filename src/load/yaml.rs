@@ -207,12 +207,15 @@ fn shift(node: &mut Node, base: u32) {
 }
 
 fn to_yaml_error(e: &serde_saphyr::Error, src: &str, base: u32) -> YamlError {
+    // Prefer the byte range; scanner errors carry only a line and column, so fall back to those.
     let (start, end) = e
         .location()
         .and_then(|l| {
             let s = l.span();
-            let off = s.byte_offset()?;
-            Some((off as u32, (off + s.byte_len().unwrap_or(0)) as u32))
+            match s.byte_offset() {
+                Some(off) => Some((off as u32, (off + s.byte_len().unwrap_or(0)) as u32)),
+                None => offset_of(src, l.line(), l.column()).map(|o| (o, o)),
+            }
         })
         .unwrap_or((0, 0));
     let start = start.min(src.len() as u32);
@@ -227,6 +230,24 @@ fn to_yaml_error(e: &serde_saphyr::Error, src: &str, base: u32) -> YamlError {
         message,
         help,
     }
+}
+
+/// Byte offset of a 1-based line and character column in `src`.
+fn offset_of(src: &str, line: u64, column: u64) -> Option<u32> {
+    if line == 0 {
+        return None;
+    }
+    let line_start = if line == 1 {
+        0
+    } else {
+        src.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let rest = &src[line_start..];
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.len(), |(i, _)| i);
+    Some((line_start + within) as u32)
 }
 
 fn strip_location_suffix(msg: &str) -> String {
@@ -442,6 +463,12 @@ mod tests {
         assert!(parse_chunk(t, c[0]).is_ok());
         let e = parse_chunk(t, c[1]).unwrap_err();
         assert!(e.start >= 5, "{e:?}");
+        // A scanner error points at its own line, not the document's start.
+        let t =
+            "kind: Group\nname: contractors\nmembers:\n  - dana@contoso.com\n - eli@contoso.com\n";
+        let e = parse_chunk(t, split_documents(t)[0]).unwrap_err();
+        let line = t[..e.start as usize].matches('\n').count() + 1;
+        assert!(line >= 4, "{e:?} at line {line}");
     }
 
     #[test]

@@ -451,37 +451,46 @@ fn add_principal(
     findings: &mut Vec<Finding>,
 ) -> Option<(PrincipalId, Vec<Text>)> {
     let name_key = key(&p.name.value);
-    if let Some(&first) = t.principal_index.get(&name_key) {
+    // Names and object IDs share one index, since references may use either; so a collision
+    // is one of four kinds, each described as it is.
+    let keys = std::iter::once(&p.name).chain(p.object_id.as_ref());
+    for (is_name, here) in [true, false].into_iter().zip(keys) {
+        let Some(&first) = t.principal_index.get(key(&here.value).as_ref()) else {
+            continue;
+        };
         let first = t.principal(first);
-        let mut f = duplicate(p.kind.as_str(), &p.name, &first.name);
-        if first.kind != p.kind {
-            f.message = format!(
-                "a {} and a {} share the name `{}`: references to it would be ambiguous",
-                first.kind.as_str(),
-                p.kind.as_str(),
-                p.name.value
-            );
-        }
-        findings.push(f);
-        return None;
-    }
-    if let Some(oid) = &p.object_id
-        && let Some(&first) = t.principal_index.get(key(&oid.value).as_ref())
-    {
-        let first = t.principal(first);
-        let first_text = first.object_id.as_ref().unwrap_or(&first.name);
+        let first_is_name = first.name.value.to_lowercase() == here.value.to_lowercase();
+        let there = if first_is_name {
+            &first.name
+        } else {
+            first.object_id.as_ref().unwrap_or(&first.name)
+        };
+        let (new, old) = (p.kind.noun(), first.kind.noun());
+        let message = match (is_name, first_is_name) {
+            (true, true) if first.kind == p.kind => {
+                format!("{new} `{}` is declared more than once", here.value)
+            }
+            (true, true) => format!(
+                "a {old} and a {new} share the name `{}`: references to it would be ambiguous",
+                here.value
+            ),
+            (true, false) => format!(
+                "the name of {new} `{}` is the object ID of {old} `{}`",
+                here.value, first.name.value
+            ),
+            (false, true) => format!(
+                "the object ID of {new} `{}` is the name of {old} `{}`",
+                p.name.value, first.name.value
+            ),
+            (false, false) => format!(
+                "object ID `{}` is used by {old} `{}` and {new} `{}`",
+                here.value, first.name.value, p.name.value
+            ),
+        };
         findings.push(
-            Finding::new(
-                Code::DuplicateName,
-                oid.span,
-                "used again here",
-                format!("object ID `{}` is used by two principals", oid.value),
-            )
-            .related(
-                first_text.span,
-                format!("already the object ID of `{}`", first.name.value),
-            )
-            .help("every principal has its own object ID"),
+            Finding::new(Code::DuplicateName, here.span, "declared again here", message)
+                .related(there.span, "first declared here")
+                .help("principals are referenced by name or object ID, so each must be unique (case-insensitively)"),
         );
         return None;
     }

@@ -36,6 +36,9 @@ fn handler(style: Style) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
+        .with_break_words(false)
+        // Scope paths and GUIDs contain hyphens; never split them across lines.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_context_lines(1)
 }
 
@@ -47,7 +50,6 @@ struct Drawn {
     help: Option<String>,
     source: NamedSource<Arc<str>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Drawn>,
 }
 
 impl fmt::Debug for Drawn {
@@ -84,13 +86,6 @@ impl Diagnostic for Drawn {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
-        }
-    }
 }
 
 fn source_of(files: &Files, label: &Label) -> NamedSource<Arc<str>> {
@@ -110,25 +105,28 @@ fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     }
 }
 
-fn drawn(files: &Files, f: &Finding) -> Drawn {
+/// The finding itself with its places in the primary file, and one note per related place
+/// in another file. Notes are drawn on their own below the finding (miette draws one source
+/// per diagnostic, and its "related" section adds a misleading severity header).
+fn drawn(files: &Files, f: &Finding) -> (Drawn, Vec<Drawn>) {
     let mut labels = vec![labeled(&f.primary, true)];
-    let mut related = Vec::new();
+    let mut notes = Vec::new();
     for r in &f.related {
         if r.span.file == f.primary.span.file {
             labels.push(labeled(r, false));
         } else {
-            related.push(Drawn {
+            let span = SourceSpan::new((r.span.start as usize).into(), r.span.len() as usize);
+            notes.push(Drawn {
                 code: None,
                 severity: miette::Severity::Advice,
                 message: r.message.clone(),
                 help: None,
                 source: source_of(files, r),
-                labels: vec![labeled(r, true)],
-                related: Vec::new(),
+                labels: vec![LabeledSpan::new_primary_with_span(None, span)],
             });
         }
     }
-    Drawn {
+    let main = Drawn {
         code: Some(f.code.to_string()),
         severity: match f.severity {
             Severity::Error => miette::Severity::Error,
@@ -138,16 +136,23 @@ fn drawn(files: &Files, f: &Finding) -> Drawn {
         help: f.help.clone(),
         source: source_of(files, &f.primary),
         labels,
-        related,
-    }
+    };
+    (main, notes)
 }
 
 /// Renders one finding as miette draws it.
 pub fn render_finding(files: &Files, f: &Finding, style: Style) -> String {
+    let handler = handler(style);
+    let (main, notes) = drawn(files, f);
     let mut out = String::new();
-    let d = drawn(files, f);
-    if handler(style).render_report(&mut out, &d).is_err() {
-        out = format!("{}: {} [{}]\n", f.severity, f.message, f.code);
+    if handler.render_report(&mut out, &main).is_err() {
+        return format!("{}: {} [{}]\n", f.severity, f.message, f.code);
+    }
+    for note in &notes {
+        let mut n = String::new();
+        if handler.render_report(&mut n, note).is_ok() {
+            out.push_str(&n);
+        }
     }
     out
 }
