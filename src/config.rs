@@ -60,13 +60,19 @@ impl Config {
             Err(e) => {
                 let r = e.span().unwrap_or(0..0);
                 let msg = e.message().to_string();
-                let help = if msg.contains("unknown field") {
-                    "canopy.toml takes `exclude`, `max-depth` and a `[severity]` table"
+                let (label, help) = if msg.contains("unknown field") {
+                    (
+                        "unknown key",
+                        "canopy.toml takes `exclude`, `max-depth` and a `[severity]` table",
+                    )
                 } else {
-                    "see the README's section on canopy.toml"
+                    (
+                        "invalid TOML",
+                        "see the README's section on canopy.toml for its shape",
+                    )
                 };
                 return Err(vec![
-                    Finding::new(Code::Config, span(file, r), "here", msg).help(help),
+                    Finding::new(Code::Config, span(file, r), label, msg).help(help),
                 ]);
             }
         };
@@ -180,6 +186,7 @@ impl Config {
         if errors.is_empty() {
             Ok(cfg)
         } else {
+            crate::diag::sort_findings(&mut errors);
             Err(errors)
         }
     }

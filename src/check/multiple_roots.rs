@@ -1,5 +1,6 @@
 use super::{Ctx, Rule};
 use crate::diag::{Code, Finding, Severity};
+use crate::model::MgId;
 
 pub const RULE: Rule = Rule {
     code: Code::MultipleRoots,
@@ -16,11 +17,27 @@ root, not beside it.",
 
 fn run(cx: &Ctx, out: &mut Vec<Finding>) {
     let t = cx.tenant;
-    let Some((first, rest)) = t.roots.split_first() else {
+    if t.roots.len() < 2 {
         return;
+    }
+    // The real root is the one holding the hierarchy: most scopes below it, then the first
+    // declared. The others are reported as strays, with advice to attach them under it.
+    let below = |m: MgId| {
+        let mut n = 0usize;
+        let mut stack = vec![t.mg(m).scope];
+        while let Some(s) = stack.pop() {
+            n += 1;
+            stack.extend_from_slice(t.scopes.children(s));
+        }
+        n
     };
-    let first = t.mg(*first);
-    for r in rest {
+    let real = *t
+        .roots
+        .iter()
+        .max_by_key(|m| (below(**m), std::cmp::Reverse(m.0)))
+        .unwrap_or(&t.roots[0]);
+    let first = t.mg(real);
+    for r in t.roots.iter().filter(|r| **r != real) {
         let mg = t.mg(*r);
         out.push(
             Finding::new(
@@ -32,7 +49,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                     mg.name.value, first.name.value
                 ),
             )
-            .related(first.name.span, "the first root")
+            .related(first.name.span, "the root, holding the hierarchy")
             .help(format!(
                 "add `parent: {}` (or the group it belongs under)",
                 first.name.value

@@ -31,10 +31,14 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                 Code::NoRoot,
                 span,
                 "every group has a parent",
-                format!(
-                    "none of the {} management groups is a root: each one names a parent",
-                    t.management_groups.len()
-                ),
+                match t.management_groups.len() {
+                    1 => {
+                        "the only management group names a parent, so there is no root".to_string()
+                    }
+                    n => format!(
+                        "none of the {n} management groups is a root: each one names a parent"
+                    ),
+                },
             )
             .help(help),
         );

@@ -85,19 +85,11 @@ pub fn explain(r: &Rule) -> String {
         "{code} ({sev}; {fixed})\n\n{summary}.\n\n{explanation}\n\nFails:\n{fail}\nPasses:\n{pass}",
         code = r.code,
         sev = r.severity,
-        summary = capitalise(r.summary),
+        summary = r.summary,
         explanation = wrap(r.explanation, 90),
         fail = indent(r.fail),
         pass = indent(r.pass),
     )
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 fn wrap(text: &str, width: usize) -> String {

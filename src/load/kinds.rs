@@ -874,7 +874,7 @@ fn expected_of(f: &Field) -> (String, Option<String>) {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            None,
+            Some("values are compared case-insensitively, as Azure does".into()),
         ),
         Ty::StrList => (
             "a list of strings".into(),

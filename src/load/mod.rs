@@ -54,8 +54,9 @@ pub fn walk(root: &Path, config: &Config) -> Vec<Walked> {
                     out.push(Walked::File { name, path });
                 } else {
                     // A FIFO or device named *.yaml: reading it could block forever.
-                    let message =
-                        format!("`{name}` is not a regular file (a pipe, socket or device)");
+                    let message = format!(
+                        "`{name}` is not a regular file (a pipe, socket or device); canopy does not read it"
+                    );
                     out.push(Walked::Problem {
                         name,
                         path,
@@ -69,12 +70,20 @@ pub fn walk(root: &Path, config: &Config) -> Vec<Walked> {
                 if config.is_excluded(&name) {
                     continue;
                 }
-                let message = match err.loop_ancestor() {
-                    Some(a) => format!(
+                let dangling = std::fs::symlink_metadata(&path)
+                    .is_ok_and(|m| m.file_type().is_symlink())
+                    .then(|| std::fs::read_link(&path).ok())
+                    .flatten();
+                let message = match (err.loop_ancestor(), dangling) {
+                    (Some(a), _) => format!(
                         "symbolic link loop: `{name}` leads back to `{}`",
                         relative_name(root, a)
                     ),
-                    None => match err.io_error() {
+                    (None, Some(target)) => format!(
+                        "`{name}` is a symbolic link to `{}`, which does not exist",
+                        target.display()
+                    ),
+                    (None, None) => match err.io_error() {
                         Some(io) => format!("cannot read `{name}`: {io}"),
                         None => format!("cannot read `{name}`: {err}"),
                     },
@@ -147,10 +156,8 @@ fn unreadable(
 ) -> LoadedFile {
     let mut f = Finding::new(Code::UnreadableFile, Span::new(id, 0, 0), "here", message);
     f.help = Some(
-        help.unwrap_or(
-            "make the file readable, or exclude it in canopy.toml (`exclude = [\"...\"]`)",
-        )
-        .to_string(),
+        help.unwrap_or("fix or remove it, or exclude it in canopy.toml (`exclude = [\"...\"]`)")
+            .to_string(),
     );
     LoadedFile {
         file: SourceFile::new(name, path, Arc::from("")),
@@ -282,7 +289,13 @@ pub fn parse_text(id: FileId, text: &str) -> (Vec<Doc>, Vec<Finding>) {
                     "here",
                     e.message,
                 );
-                f.help = e.help;
+                f.help = e.help.or_else(|| {
+                    Some(
+                        "the parser stopped here; the cause is often just before it: an unclosed \
+                         bracket or quote, or a line indented differently from its siblings"
+                            .into(),
+                    )
+                });
                 (None, vec![f])
             }
         }

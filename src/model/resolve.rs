@@ -83,6 +83,22 @@ fn unknown(span: crate::source::Span, what: &str, name: &str, near: Option<&str>
     }
 }
 
+/// A second object reusing the GUID of a first one (custom roles, policy definitions,
+/// subscriptions): said as such, since a GUID is not a name.
+fn duplicate_id(kind: &str, name: &Text, id: &Text, first_name: &Text, first_id: &Text) -> Finding {
+    Finding::new(
+        Code::DuplicateName,
+        id.span,
+        "used again here",
+        format!(
+            "{kind} `{}` reuses the ID `{}` of {kind} `{}`",
+            name.value, id.value, first_name.value
+        ),
+    )
+    .related(first_id.span, "first used here")
+    .help("every object has its own GUID; give this one a new ID (or omit `id`)")
+}
+
 fn duplicate(kind: &str, name: &Text, first: &Text) -> Finding {
     Finding::new(
         Code::DuplicateName,
@@ -266,18 +282,27 @@ fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Findi
         .find_map(|(k, text)| t.index.subs.get(k).map(|first| (*first, text)));
     if let Some((first, here)) = earlier {
         let first = t.sub(first);
-        let first_text = [Some(&first.name), first.id.as_ref()]
-            .into_iter()
-            .flatten()
-            .find(|f| f.value.eq_ignore_ascii_case(&here.value))
-            .unwrap_or(&first.name);
-        let same_parent = match (&first.parent_ref, &s.parent) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a.value.eq_ignore_ascii_case(&b.value),
-            _ => false,
+        let by_id = !here.value.eq_ignore_ascii_case(&s.name.value);
+        // Where this declaration would put it: its parent, or the root group when omitted.
+        let here_parent = match &s.parent {
+            None => t.root(),
+            Some(p) => t.index.mgs.get(key(&p.value).as_ref()).copied(),
         };
-        if same_parent {
-            findings.push(duplicate("subscription", here, first_text));
+        let same_place = here_parent == first.parent
+            && (here_parent.is_some()
+                || s.parent.as_ref().map(|p| key(&p.value))
+                    == first.parent_ref.as_ref().map(|p| key(&p.value)));
+        if by_id && !first.name.value.eq_ignore_ascii_case(&s.name.value) {
+            let first_id = first.id.as_ref().unwrap_or(&first.name);
+            findings.push(duplicate_id(
+                "subscription",
+                &s.name,
+                here,
+                &first.name,
+                first_id,
+            ));
+        } else if same_place {
+            findings.push(duplicate("subscription", &s.name, &first.name));
         } else {
             let describe = |p: &Option<Text>| match p {
                 Some(p) => format!("under `{}`", p.value),
@@ -565,17 +590,30 @@ fn add_custom_role(
     r: crate::load::kinds::RoleDefinitionDoc,
     findings: &mut Vec<Finding>,
 ) {
-    for k in std::iter::once(&r.name).chain(r.id.as_ref()) {
-        if let Some(&first) = t.role_index.get(key(&k.value).as_ref()) {
-            let first = t.custom_role(first);
-            let first_text = if first.name.value.eq_ignore_ascii_case(&k.value) {
-                &first.name
-            } else {
-                first.id.as_ref().unwrap_or(&first.name)
-            };
-            findings.push(duplicate("custom role", k, first_text));
-            return;
-        }
+    if let Some(&first) = t.role_index.get(key(&r.name.value).as_ref()) {
+        let first = t.custom_role(first);
+        let f = match &first.id {
+            Some(fid) if fid.value.eq_ignore_ascii_case(&r.name.value) => {
+                duplicate("custom role", &r.name, fid)
+            }
+            _ => duplicate("custom role", &r.name, &first.name),
+        };
+        findings.push(f);
+        return;
+    }
+    if let Some(id) = &r.id
+        && let Some(&first) = t.role_index.get(key(&id.value).as_ref())
+    {
+        let first = t.custom_role(first);
+        let first_id = first.id.as_ref().unwrap_or(&first.name);
+        findings.push(duplicate_id(
+            "custom role",
+            &r.name,
+            id,
+            &first.name,
+            first_id,
+        ));
+        return;
     }
     let id = RoleId(t.custom_roles.len() as u32);
     t.role_index.insert(key(&r.name.value), id);
@@ -646,24 +684,28 @@ fn add_policy_definition(
     p: crate::load::kinds::PolicyDefinitionDoc,
     findings: &mut Vec<Finding>,
 ) {
-    for k in std::iter::once(&p.name).chain(p.id.as_ref()) {
-        if let Some(Some(first)) = t.policy_index.get(key(&k.value).as_ref()) {
-            let first = &t.policy_definitions[first.index()];
-            if first.name.value.eq_ignore_ascii_case(&k.value)
-                || first
-                    .id
-                    .as_ref()
-                    .is_some_and(|i| i.value.eq_ignore_ascii_case(&k.value))
-            {
-                let first_text = if first.name.value.eq_ignore_ascii_case(&k.value) {
-                    &first.name
-                } else {
-                    first.id.as_ref().unwrap_or(&first.name)
-                };
-                findings.push(duplicate("policy definition", k, first_text));
-                return;
-            }
-        }
+    let same = |d: &PolicyDefinition, k: &str| {
+        d.name.value.eq_ignore_ascii_case(k)
+            || d.id
+                .as_ref()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case(k))
+    };
+    if let Some(first) = t.policy_definitions.iter().find(|d| same(d, &p.name.value)) {
+        findings.push(duplicate("policy definition", &p.name, &first.name));
+        return;
+    }
+    if let Some(id) = &p.id
+        && let Some(first) = t.policy_definitions.iter().find(|d| same(d, &id.value))
+    {
+        let first_id = first.id.as_ref().unwrap_or(&first.name);
+        findings.push(duplicate_id(
+            "policy definition",
+            &p.name,
+            id,
+            &first.name,
+            first_id,
+        ));
+        return;
     }
     let id = PolicyDefId(t.policy_definitions.len() as u32);
     // Names and GUIDs are unique; display names need not be, so a shared one resolves to nothing.
@@ -817,16 +859,33 @@ fn add_exemption(
         .collect();
     let assignment = match (candidates.as_slice(), applicable.as_slice()) {
         ([], _) => {
-            let near = suggest(
-                name,
-                t.policy_assignments.iter().map(|a| a.name.value.as_str()),
-            );
-            findings.push(unknown(
-                e.policy_assignment.span,
-                "policy assignment",
-                name,
-                near,
-            ));
+            let mut f = match wanted_scope {
+                Some(ws) => Finding::new(
+                    Code::UnknownReference,
+                    e.policy_assignment.span,
+                    "no such policy assignment",
+                    format!("no policy assignment `{name}` at `{}`", t.scopes.path(ws)),
+                ),
+                None => unknown(e.policy_assignment.span, "policy assignment", name, None),
+            };
+            let elsewhere: Vec<&str> = t
+                .policy_assignments
+                .iter()
+                .filter(|a| a.name.value.eq_ignore_ascii_case(name))
+                .map(|a| t.scopes.path(a.scope))
+                .collect();
+            f.help = Some(if let Some(at) = elsewhere.first() {
+                format!("an assignment named `{name}` exists at `{at}`")
+            } else {
+                match suggest(
+                    name,
+                    t.policy_assignments.iter().map(|a| a.name.value.as_str()),
+                ) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => "declare the PolicyAssignment, or fix the reference".to_string(),
+                }
+            });
+            findings.push(f);
             return;
         }
         (_, [one]) => *one,

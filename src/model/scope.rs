@@ -267,10 +267,25 @@ impl Tenant {
         name: &str,
         candidates: impl Iterator<Item = &'a str>,
     ) -> ScopeError {
-        let near = crate::load::schema::suggest(name, candidates);
+        let candidates: Vec<&str> = candidates.collect();
+        let help = match crate::load::schema::suggest(name, candidates.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None if candidates.is_empty() => {
+                format!("no {what} is declared there; declare it, or fix the scope")
+            }
+            None => {
+                let shown: Vec<String> = candidates
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("`{c}`"))
+                    .collect();
+                let more = if candidates.len() > 5 { ", ..." } else { "" };
+                format!("declared there: {}{more}", shown.join(", "))
+            }
+        };
         ScopeError {
             message: format!("no {what} named `{name}`"),
-            help: near.map(|n| format!("did you mean `{n}`?")),
+            help: Some(help),
             malformed: false,
         }
     }
