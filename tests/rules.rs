@@ -553,7 +553,8 @@ fn config_error(variant: &str, problems: usize) -> Value {
                 tree.display()
             );
             assert!(findings.iter().all(|f| f.code == Code::Config));
-            canopy::report::json::findings_document(&files, &findings)
+            serde_json::to_value(canopy::report::json::findings_document(&files, &findings))
+                .unwrap()
         }
         Err(e) => panic!("{}: expected Error::Config, got {e}", tree.display()),
         Ok(a) => panic!(

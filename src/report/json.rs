@@ -1,75 +1,151 @@
 //! `--format json`: the findings and a summary, for tools. Version 1; keys are a contract.
+//! Typed structs (not ad-hoc maps) fix both the keys and their order.
 
 use super::position;
 use crate::Analysis;
 use crate::diag::{Finding, Severity};
 use crate::source::Files;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::io::{self, Write};
 
-fn finding_json(files: &Files, f: &Finding) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub version: u32,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub label: String,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+    /// The rule's one-line summary; `canopy rules CODE` has the full text.
+    pub rule: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Related {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Counts of findings and of what the tree holds. Absent when canopy stopped before loading.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub tree: Option<TreeCounts>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeCounts {
+    pub files: usize,
+    pub documents: usize,
+    pub bytes: usize,
+    pub management_groups: usize,
+    pub subscriptions: usize,
+    pub resource_groups: usize,
+    pub resources: usize,
+    pub principals: usize,
+    pub custom_roles: usize,
+    pub role_assignments: usize,
+    pub policy_definitions: usize,
+    pub policy_assignments: usize,
+    pub policy_exemptions: usize,
+}
+
+fn diagnostic(files: &Files, f: &Finding) -> Diagnostic {
     let p = position(files, f.primary.span);
-    let related: Vec<Value> = f
-        .related
-        .iter()
-        .map(|r| {
-            let rp = position(files, r.span);
-            json!({"file": rp.file, "line": rp.line, "column": rp.column, "message": r.message})
-        })
-        .collect();
-    let rule = crate::check::rule(f.code);
-    json!({
-        "code": f.code.as_str(),
-        "severity": f.severity.as_str(),
-        "message": f.message,
-        "file": p.file,
-        "line": p.line,
-        "column": p.column,
-        "endLine": p.end_line,
-        "endColumn": p.end_column,
-        "label": f.primary.message,
-        "help": f.help,
-        "related": related,
-        "rule": rule.summary,
-    })
+    Diagnostic {
+        code: f.code.as_str(),
+        severity: f.severity.as_str(),
+        message: f.message.clone(),
+        file: p.file,
+        line: p.line,
+        column: p.column,
+        end_line: p.end_line,
+        end_column: p.end_column,
+        label: f.primary.message.clone(),
+        help: f.help.clone(),
+        related: f
+            .related
+            .iter()
+            .map(|r| {
+                let rp = position(files, r.span);
+                Related {
+                    file: rp.file,
+                    line: rp.line,
+                    column: rp.column,
+                    message: r.message.clone(),
+                }
+            })
+            .collect(),
+        rule: crate::check::rule(f.code).summary,
+    }
 }
 
-/// The JSON document for a finished analysis.
-pub fn document(a: &Analysis) -> Value {
+/// The JSON document of a finished analysis.
+pub fn build(a: &Analysis) -> Document {
     let t = &a.tenant;
-    json!({
-        "version": 1,
-        "diagnostics": a.findings.iter().map(|f| finding_json(&a.files, f)).collect::<Vec<_>>(),
-        "summary": {
-            "errors": a.count(Severity::Error),
-            "warnings": a.count(Severity::Warning),
-            "files": a.files.len(),
-            "documents": t.documents,
-            "bytes": a.files.total_bytes(),
-            "managementGroups": t.management_groups.len(),
-            "subscriptions": t.subscriptions.len(),
-            "resourceGroups": t.resource_groups.len(),
-            "resources": t.resources.len(),
-            "principals": t.principals.len(),
-            "customRoles": t.custom_roles.len(),
-            "roleAssignments": t.role_assignments.len(),
-            "policyDefinitions": t.policy_definitions.len(),
-            "policyAssignments": t.policy_assignments.len(),
-            "policyExemptions": t.policy_exemptions.len(),
-        }
-    })
+    Document {
+        version: 1,
+        diagnostics: a.findings.iter().map(|f| diagnostic(&a.files, f)).collect(),
+        summary: Summary {
+            errors: a.count(Severity::Error),
+            warnings: a.count(Severity::Warning),
+            tree: Some(TreeCounts {
+                files: a.files.len(),
+                documents: t.documents,
+                bytes: a.files.total_bytes(),
+                management_groups: t.management_groups.len(),
+                subscriptions: t.subscriptions.len(),
+                resource_groups: t.resource_groups.len(),
+                resources: t.resources.len(),
+                principals: t.principals.len(),
+                custom_roles: t.custom_roles.len(),
+                role_assignments: t.role_assignments.len(),
+                policy_definitions: t.policy_definitions.len(),
+                policy_assignments: t.policy_assignments.len(),
+                policy_exemptions: t.policy_exemptions.len(),
+            }),
+        },
+    }
 }
 
-/// Findings that stopped a run (bad canopy.toml), in the same shape with an empty summary.
-pub fn findings_document(files: &Files, findings: &[Finding]) -> Value {
-    json!({
-        "version": 1,
-        "diagnostics": findings.iter().map(|f| finding_json(files, f)).collect::<Vec<_>>(),
-        "summary": {"errors": findings.len(), "warnings": 0},
-    })
+/// The same document as a JSON value, for tests and tools embedding canopy.
+pub fn document(a: &Analysis) -> serde_json::Value {
+    serde_json::to_value(build(a)).expect("the JSON report serializes")
+}
+
+/// Findings that stopped a run (a bad canopy.toml), in the same shape.
+pub fn findings_document(files: &Files, findings: &[Finding]) -> Document {
+    Document {
+        version: 1,
+        diagnostics: findings.iter().map(|f| diagnostic(files, f)).collect(),
+        summary: Summary {
+            errors: findings.len(),
+            ..Summary::default()
+        },
+    }
 }
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &document(a))?;
+    serde_json::to_writer_pretty(&mut *w, &build(a))?;
     writeln!(w)
 }
