@@ -154,6 +154,8 @@ fn options_for(len: usize) -> serde_saphyr::Options {
         strict_booleans: true,
         with_snippet: false,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::PassThrough,
+        // `name: .inf` is a name, not an error; scalars are read as written anyway.
+        non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::AsString,
         budget: serde_saphyr::budget! {
             max_documents: 2,
             max_depth: MAX_DEPTH,
