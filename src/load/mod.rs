@@ -168,42 +168,25 @@ fn unreadable(
 
 /// Reads one file and converts its documents.
 pub fn load_file(id: FileId, name: String, path: PathBuf) -> LoadedFile {
-    match std::fs::metadata(&path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
+    // Check the size before reading, so a huge file is refused without being loaded.
+    let read = std::fs::metadata(&path).and_then(|m| match m.len() {
+        len if len > MAX_FILE_BYTES => Ok(Err(len)),
+        _ => std::fs::read(&path).map(Ok),
+    });
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(len)) => {
             let message = format!(
                 "`{name}` is {} MiB; canopy reads YAML files up to {} MiB",
-                m.len() / (1024 * 1024),
+                len / (1024 * 1024),
                 MAX_FILE_BYTES / (1024 * 1024)
             );
-            return unreadable(
-                id,
-                name,
-                path,
-                message,
-                Some("split the file into several files, or exclude it in canopy.toml"),
-            );
+            let help = "split the file into several files, or exclude it in canopy.toml";
+            return unreadable(id, name, path, message, Some(help));
         }
-        Ok(_) => {}
         Err(e) => {
-            return unreadable(
-                id,
-                name.clone(),
-                path,
-                format!("cannot read `{name}`: {e}"),
-                None,
-            );
-        }
-    }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            return unreadable(
-                id,
-                name.clone(),
-                path,
-                format!("cannot read `{name}`: {e}"),
-                None,
-            );
+            let message = format!("cannot read `{name}`: {e}");
+            return unreadable(id, name, path, message, None);
         }
     };
     load_bytes(id, name, path, bytes)
