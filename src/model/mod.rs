@@ -207,6 +207,9 @@ pub struct Tenant {
     /// Policy definitions by lowercase name, display name and GUID. `None` marks a display
     /// name shared by several definitions, which therefore cannot be referenced by it.
     pub(crate) policy_index: rustc_hash::FxHashMap<Box<str>, Option<PolicyDefId>>,
+    /// Policy assignments by scope and lowercase name (names are unique per scope).
+    pub(crate) policy_assignment_index:
+        rustc_hash::FxHashMap<(ScopeId, Box<str>), PolicyAssignmentId>,
 }
 
 impl Tenant {

@@ -789,13 +789,16 @@ fn add_policy_assignment(
     let (Some(scope), Some(policy)) = (scope, policy) else {
         return;
     };
-    if let Some(first) = t
-        .policy_assignments
-        .iter()
-        .find(|a| a.scope == scope && a.name.value.eq_ignore_ascii_case(&p.name.value))
-    {
-        findings.push(duplicate("policy assignment", &p.name, &first.name));
-        return;
+    let id = PolicyAssignmentId(t.policy_assignments.len() as u32);
+    match t.policy_assignment_index.entry((scope, key(&p.name.value))) {
+        Entry::Occupied(first) => {
+            let first = &t.policy_assignments[first.get().index()];
+            findings.push(duplicate("policy assignment", &p.name, &first.name));
+            return;
+        }
+        Entry::Vacant(v) => {
+            v.insert(id);
+        }
     }
     t.policy_assignments.push(PolicyAssignment {
         name: p.name,
