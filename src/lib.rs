@@ -73,9 +73,13 @@ impl std::fmt::Display for Error {
             Error::Tree { path, message } => {
                 write!(f, "cannot read tree `{}`: {message}", path.display())
             }
+            Error::NoYaml { path } if path.is_file() => {
+                write!(f, "`{}` is not a .yaml or .yml file", path.display())
+            }
             Error::NoYaml { path } => write!(
                 f,
-                "no .yaml or .yml files under `{}` (hidden folders and excluded files are skipped)",
+                "no .yaml or .yml files under `{}` (hidden files and folders, and files excluded \
+                 in canopy.toml, are skipped)",
                 path.display()
             ),
             Error::Config { findings, .. } => {
@@ -102,6 +106,33 @@ pub fn load(path: impl AsRef<Path>) -> Result<Analysis, Error> {
 /// Loads, resolves and checks the tree at `path`.
 pub fn load_with(path: impl AsRef<Path>, options: &Options) -> Result<Analysis, Error> {
     let root = path.as_ref().to_path_buf();
+    match pool() {
+        Some(pool) => pool.install(|| load_in_pool(root, options)),
+        None => load_in_pool(root, options),
+    }
+}
+
+/// Stack for each worker thread. Parsing and converting recurse once per nesting level of a
+/// document (up to `load::yaml::MAX_DEPTH`); an unoptimised build needs several MiB for that,
+/// more than rayon's default 2 MiB worker stacks.
+const WORKER_STACK: usize = 32 * 1024 * 1024;
+
+/// canopy's own thread pool (sized like rayon's: `RAYON_NUM_THREADS` or one per core), so
+/// deep documents cannot overflow a worker's stack. `None` if threads cannot be started; the
+/// work then runs on rayon's global pool.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK)
+            .thread_name(|i| format!("canopy-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+fn load_in_pool(root: PathBuf, options: &Options) -> Result<Analysis, Error> {
     let meta = std::fs::metadata(&root).map_err(|e| Error::Tree {
         path: root.clone(),
         message: e.to_string(),
@@ -147,8 +178,8 @@ pub fn load_with(path: impl AsRef<Path>, options: &Options) -> Result<Analysis, 
 
 fn read_config(root: &Path) -> Result<Config, Error> {
     let path = root.join(config::FILE_NAME);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => {
             return Err(Error::Tree {
@@ -157,7 +188,25 @@ fn read_config(root: &Path) -> Result<Config, Error> {
             });
         }
     };
-    Config::parse(&text, FileId(0)).map_err(|findings| {
+    let (text, parsed) = match String::from_utf8(bytes) {
+        Ok(text) => {
+            let parsed = Config::parse(&text, FileId(0));
+            (text, parsed)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to() as u32;
+            let finding = diag::Finding::new(
+                diag::Code::Config,
+                source::Span::new(FileId(0), at, at + 1),
+                "not UTF-8",
+                format!("canopy.toml is not valid UTF-8 (first bad byte at offset {at})"),
+            )
+            .help("save canopy.toml as UTF-8 text");
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            (text, Err(vec![finding]))
+        }
+    };
+    parsed.map_err(|findings| {
         let mut files = Files::default();
         files.add(SourceFile::new(
             config::FILE_NAME.into(),

@@ -57,23 +57,24 @@ pub struct SourceFile {
     /// Absolute or caller-given path on disk.
     pub path: PathBuf,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Byte offset where each line starts. Shared, so renderers can hold it cheaply.
+    line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: Arc<str>) -> Self {
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            memchr_newlines(text.as_bytes())
-                .into_iter()
-                .map(|i| (i + 1) as u32),
-        );
+        let line_starts = line_starts(&text).into();
         SourceFile {
             name,
             path,
             text,
             line_starts,
         }
+    }
+
+    /// Where each line starts, for renderers that need to find lines without rescanning.
+    pub fn line_starts(&self) -> &Arc<[u32]> {
+        &self.line_starts
     }
 
     /// 1-based line and column (in characters, as editors count them) of a byte offset.
@@ -93,12 +94,18 @@ impl SourceFile {
     }
 }
 
-fn memchr_newlines(bytes: &[u8]) -> Vec<usize> {
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
-        .collect()
+/// Line starts, with `\n`, `\r\n` and a lone `\r` each ending a line, as YAML and miette
+/// count them.
+fn line_starts(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0u32];
+    for (i, b) in bytes.iter().enumerate() {
+        let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if ends_line {
+            starts.push(i as u32 + 1);
+        }
+    }
+    starts
 }
 
 /// Every file canopy read, addressed by [`FileId`].
@@ -146,6 +153,14 @@ impl Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_yaml_line_break_ends_a_line() {
+        let f = SourceFile::new("a".into(), "a".into(), "a\r\nb\rc\nd".into());
+        assert_eq!(f.line_col(3), (2, 1));
+        assert_eq!(f.line_col(5), (3, 1));
+        assert_eq!(f.line_col(7), (4, 1));
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

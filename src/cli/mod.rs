@@ -142,6 +142,11 @@ pub(crate) fn load_or_report(
             Err(EXIT_CANNOT_RUN)
         }
         Err(e) => {
+            // Tools reading JSON get an answer on stdout too, not an empty stream.
+            if format == Format::Json {
+                let doc = serde_json::json!({"version": 1, "error": e.to_string()});
+                let _ = writeln!(out, "{doc:#}");
+            }
             let _ = writeln!(err, "canopy: {e}");
             Err(EXIT_CANNOT_RUN)
         }

@@ -92,7 +92,10 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     for line in text.split_inclusive('\n') {
         let here = offset;
         offset += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
+        // YAML allows a byte order mark before each document (files joined with `cat`).
+        let body = line
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{FEFF}');
         if is_marker(body, "---") {
             let cut = directives_from.unwrap_or(here);
             if has_content || cut > start {
@@ -224,8 +227,10 @@ fn to_yaml_error(e: &serde_saphyr::Error, src: &str, base: u32) -> YamlError {
     let end = end.clamp(start, src.len() as u32);
     let raw = e.to_string();
     // The location is ours to draw; drop the parser's own " at line X column Y" suffix.
-    let message = strip_location_suffix(&raw);
-    let help = budget_help(&message);
+    let (message, help) = match limit_hit(&raw) {
+        Some((message, help)) => (message, Some(help)),
+        None => (strip_location_suffix(&raw), None),
+    };
     YamlError {
         start: start + base,
         end: end + base,
@@ -254,24 +259,57 @@ fn offset_of(src: &str, line: u64, column: u64) -> Option<u32> {
 
 fn strip_location_suffix(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or(msg).trim();
-    match first.rfind(" at line ") {
+    match first.find(" at line ") {
         Some(i) => first[..i].trim_end_matches([',', ':']).to_string(),
         None => first.to_string(),
     }
 }
 
-fn budget_help(message: &str) -> Option<String> {
-    let m = message.to_ascii_lowercase();
-    if m.contains("budget") || m.contains("limit") || m.contains("alias") && m.contains("exceed") {
-        Some(format!(
-            "canopy limits each YAML document in proportion to its size (nesting depth {MAX_DEPTH}, \
-             alias expansion about 4 events per byte) to stop alias bombs; a tenant document \
-             never needs more. Write the values out instead of expanding aliases, or split \
-             the document with `---`."
-        ))
-    } else {
-        None
-    }
+/// When the parser stopped at one of canopy's limits, a sentence saying which and what to do.
+/// serde-saphyr words these as `budget breached: Kind { counters }` or alias-replay errors.
+fn limit_hit(raw: &str) -> Option<(String, String)> {
+    let lower = raw.to_ascii_lowercase();
+    let alias_help = "canopy limits how far aliases may expand, in proportion to each \
+        document's size, to stop alias bombs (\"billion laughs\"); no tenant document needs more. \
+        Write the values out instead of repeating large aliases, or split the document with `---`.";
+    let kind = match raw.split_once("budget breached: ") {
+        Some((_, rest)) => rest
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or(""),
+        None if lower.contains("alias")
+            && (lower.contains("limit") || lower.contains("exceed")) =>
+        {
+            "AliasReplay"
+        }
+        None => return None,
+    };
+    let (what, help) = match kind {
+        "Depth" => (
+            format!("lists and mappings nest deeper than {MAX_DEPTH} levels"),
+            format!(
+                "canopy accepts a nesting depth of up to {MAX_DEPTH} levels in a document \
+                 (policy rules need a few dozen at most); flatten the structure"
+            ),
+        ),
+        "ScalarBytes" | "Nodes" | "Events" | "AliasReplay" => (
+            "aliases expand this document far beyond its own size (an alias bomb)".to_string(),
+            alias_help.to_string(),
+        ),
+        "Aliases" | "Anchors" | "AliasAnchorRatio" => (
+            "the document uses far more aliases or anchors than its size warrants".to_string(),
+            alias_help.to_string(),
+        ),
+        "MergeKeys" => (
+            "the document uses too many merge keys (`<<`)".to_string(),
+            "write the merged mappings out instead".to_string(),
+        ),
+        other => (
+            format!("the YAML parser's `{other}` limit was hit"),
+            alias_help.to_string(),
+        ),
+    };
+    Some((format!("YAML limit exceeded: {what}"), help))
 }
 
 // ---- Deserialization into Node -------------------------------------------------------

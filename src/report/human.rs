@@ -5,7 +5,8 @@ use crate::Analysis;
 use crate::diag::{Finding, Label, Severity};
 use crate::source::Files;
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 use std::io::{self, Write};
@@ -48,7 +49,7 @@ struct Drawn {
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: FileSource,
     labels: Vec<LabeledSpan>,
 }
 
@@ -88,9 +89,68 @@ impl Diagnostic for Drawn {
     }
 }
 
-fn source_of(files: &Files, label: &Label) -> NamedSource<Arc<str>> {
+/// A file as miette reads it: only the lines around a span are handed to miette, found with
+/// our line index. miette's own `str` source rescans the file from its start for every
+/// snippet, which made reports with thousands of findings in one file quadratic.
+struct FileSource {
+    name: String,
+    text: Arc<str>,
+    line_starts: Arc<[u32]>,
+}
+
+impl FileSource {
+    fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+}
+
+impl SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let start = span.offset();
+        let end = start + span.len();
+        if end > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self.line_of(start).saturating_sub(context_lines_before);
+        let last_line = self.line_of(end.saturating_sub(1).max(start)) + context_lines_after + 1;
+        let window_start = self.line_starts[first_line] as usize;
+        let window_end = self
+            .line_starts
+            .get(last_line)
+            .map_or(self.text.len(), |s| *s as usize);
+        let window = &self.text[window_start..window_end];
+        let inner_span = SourceSpan::new((start - window_start).into(), span.len());
+        let inner = window.read_span(&inner_span, context_lines_before, context_lines_after)?;
+        let data: &'a [u8] = inner.data();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            SourceSpan::new(
+                (inner.span().offset() + window_start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count() + first_line,
+        )))
+    }
+}
+
+fn source_of(files: &Files, label: &Label) -> FileSource {
     let f = files.get(label.span.file);
-    NamedSource::new(super::display_path(&f.path), f.text.clone())
+    FileSource {
+        name: super::display_path(&f.path),
+        text: f.text.clone(),
+        line_starts: f.line_starts().clone(),
+    }
 }
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
