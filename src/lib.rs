@@ -148,14 +148,14 @@ fn load_in_pool(root: PathBuf, options: &Options) -> Result<Analysis, Error> {
     }
     let loaded = load::load_files(walked);
     let mut files = Files::default();
-    let mut docs = Vec::new();
+    let mut docs = Vec::with_capacity(loaded.len());
     let mut findings = Vec::new();
     for l in loaded {
         files.add(l.file);
-        docs.extend(l.docs);
+        docs.push(l.docs);
         findings.extend(l.findings);
     }
-    let tenant = model::resolve(docs, &mut findings);
+    let tenant = model::resolve(docs.into_iter().flatten(), &mut findings);
     let cx = check::Ctx {
         tenant: &tenant,
         config: &config,

@@ -133,6 +133,9 @@ pub fn load_files(walked: Vec<Walked>) -> Vec<LoadedFile> {
     walked
         .into_par_iter()
         .enumerate()
+        // One file per task: files differ a lot in size, and contiguous runs left one worker
+        // alone with the big principal files at the end.
+        .with_max_len(1)
         .map(|(i, w)| {
             let id = FileId(i as u32);
             match w {
