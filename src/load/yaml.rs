@@ -58,10 +58,9 @@ impl Value {
     }
 }
 
-/// A document's root node and where the document begins in its file.
+/// One parsed document. Node offsets are byte offsets in the whole file, not the document.
 #[derive(Debug)]
 pub struct Document {
-    /// Byte offset of the document's text in the file; node offsets are relative to the file.
     pub root: Node,
 }
 
