@@ -70,6 +70,8 @@ codes! {
     DisabledPrincipalAssignment => "disabled-principal-assignment",
     ExpiredExemption => "expired-exemption",
     UnknownAction => "unknown-action",
+    MembershipCycle => "membership-cycle",
+    ExpiredAssignment => "expired-assignment",
     Config => "config",
 }
 

@@ -309,6 +309,8 @@ fixture_tests! {
         DisabledPrincipalAssignment "disabled-principal-assignment";
     expired_exemption_fail, expired_exemption_pass: ExpiredExemption "expired-exemption";
     unknown_action_fail, unknown_action_pass: UnknownAction "unknown-action";
+    membership_cycle_fail, membership_cycle_pass: MembershipCycle "membership-cycle";
+    expired_assignment_fail, expired_assignment_pass: ExpiredAssignment "expired-assignment";
 }
 
 #[test]

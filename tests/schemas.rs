@@ -476,6 +476,7 @@ resourceGroups:
 ---
 kind: Subscription
 name: contoso-sandbox
+coAdministrators: [jill@contoso.com]
 ",
     ),
     (
@@ -542,6 +543,27 @@ kind: RoleAssignment
 principal: sp-deploy
 role: acdd72a7-3385-48ef-bd42-f606fba81ae7
 scope: /subscriptions/contoso-prod/resourceGroups/Prod
+---
+kind: RoleAssignment
+principal: jill@contoso.com
+role: Storage Blob Data Reader
+scope: /subscriptions/contoso-prod
+condition: \"@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'\"
+conditionVersion: '2.0'
+type: eligible
+endDateTime: 2099-12-31T00:00:00Z
+---
+kind: DenyAssignment
+name: protect-prod-network
+scope: /subscriptions/contoso-prod
+principals: [Everyone]
+excludePrincipals: [sp-deploy]
+actions: ['Microsoft.Network/*/delete']
+notActions: [Microsoft.Network/networkSecurityGroups/delete]
+dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete']
+notDataActions: []
+doNotApplyToChildScopes: false
+description: Nobody but the pipeline deletes production networking.
 ",
     ),
     (

@@ -19,8 +19,10 @@ mod disabled_principal_assignment;
 mod distribution_list_assignment;
 mod duplicate_assignment;
 mod duplicate_name;
+mod expired_assignment;
 mod expired_exemption;
 mod management_group_limit;
+mod membership_cycle;
 mod multiple_parents;
 mod multiple_roots;
 mod no_root;
@@ -94,6 +96,8 @@ pub static RULES: &[&Rule] = &[
     &disabled_principal_assignment::RULE,
     &expired_exemption::RULE,
     &unknown_action::RULE,
+    &membership_cycle::RULE,
+    &expired_assignment::RULE,
     &config_error::RULE,
 ];
 

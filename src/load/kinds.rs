@@ -22,6 +22,7 @@ pub struct SubscriptionDoc {
     pub id: Option<Text>,
     pub parent: Option<Text>,
     pub resource_groups: Vec<ResourceGroupDoc>,
+    pub co_administrators: Vec<Text>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +104,25 @@ pub struct RoleAssignmentDoc {
     pub role: Text,
     pub scope: Text,
     pub description: Option<Text>,
+    pub condition: Option<Text>,
+    pub condition_version: Option<Text>,
+    /// `type: Eligible` (PIM): grants nothing until activated.
+    pub eligible: bool,
+    pub end_date_time: Option<Spanned<jiff::Timestamp>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DenyAssignmentDoc {
+    pub name: Option<Text>,
+    pub scope: Text,
+    pub principals: Vec<Text>,
+    pub exclude_principals: Vec<Text>,
+    pub actions: Vec<Text>,
+    pub not_actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub not_data_actions: Vec<Text>,
+    pub do_not_apply_to_child_scopes: bool,
+    pub description: Option<Text>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +169,7 @@ pub enum Doc {
     Principal(PrincipalDoc),
     RoleDefinition(RoleDefinitionDoc),
     RoleAssignment(RoleAssignmentDoc),
+    DenyAssignment(DenyAssignmentDoc),
     PolicyDefinition(PolicyDefinitionDoc),
     PolicyAssignment(PolicyAssignmentDoc),
     PolicyExemption(PolicyExemptionDoc),
@@ -252,6 +273,7 @@ impl<'a> Converter<'a> {
             "User" | "Group" | "ServicePrincipal" => self.principal(&rec, spec).map(Doc::Principal),
             "RoleDefinition" => self.role_definition(&rec).map(Doc::RoleDefinition),
             "RoleAssignment" => self.role_assignment(&rec).map(Doc::RoleAssignment),
+            "DenyAssignment" => self.deny_assignment(&rec).map(Doc::DenyAssignment),
             "PolicyDefinition" => self.policy_definition(&rec).map(Doc::PolicyDefinition),
             "PolicyAssignment" => self.policy_assignment(&rec).map(Doc::PolicyAssignment),
             "PolicyExemption" => self.policy_exemption(&rec).map(Doc::PolicyExemption),
@@ -616,6 +638,7 @@ impl<'a> Converter<'a> {
             id: self.opt_text(rec, "id"),
             parent: self.opt_text(rec, "parent"),
             resource_groups,
+            co_administrators: self.str_list(rec, "coAdministrators"),
         })
     }
 
@@ -692,7 +715,35 @@ impl<'a> Converter<'a> {
             role: self.req_text(rec, "role")?,
             scope: self.req_text(rec, "scope")?,
             description: self.opt_text(rec, "description"),
+            condition: self.opt_text(rec, "condition"),
+            condition_version: self.opt_text(rec, "conditionVersion"),
+            eligible: self
+                .enum_text(rec, "type")
+                .is_some_and(|t| t.value == "Eligible"),
+            end_date_time: self.timestamp(rec, "endDateTime"),
         })
+    }
+
+    fn deny_assignment(&mut self, rec: &Record) -> Option<DenyAssignmentDoc> {
+        Some(DenyAssignmentDoc {
+            name: self.opt_text(rec, "name"),
+            scope: self.req_text(rec, "scope")?,
+            principals: self.str_list(rec, "principals"),
+            exclude_principals: self.str_list(rec, "excludePrincipals"),
+            actions: self.str_list(rec, "actions"),
+            not_actions: self.str_list(rec, "notActions"),
+            data_actions: self.str_list(rec, "dataActions"),
+            not_data_actions: self.str_list(rec, "notDataActions"),
+            do_not_apply_to_child_scopes: self.bool_or(rec, "doNotApplyToChildScopes", false).value,
+            description: self.opt_text(rec, "description"),
+        })
+    }
+
+    /// An RFC 3339 field, already checked by `type_ok`.
+    fn timestamp(&self, rec: &Record, name: &str) -> Option<Spanned<jiff::Timestamp>> {
+        let v = rec.get(name)?;
+        let ts = self.text_of(v).parse::<jiff::Timestamp>().ok()?;
+        Some(Spanned::new(ts, self.span(v)))
     }
 
     fn policy_definition(&mut self, rec: &Record) -> Option<PolicyDefinitionDoc> {
@@ -815,10 +866,7 @@ impl<'a> Converter<'a> {
     }
 
     fn policy_exemption(&mut self, rec: &Record) -> Option<PolicyExemptionDoc> {
-        let expires_on = rec.get("expiresOn").and_then(|v| {
-            let ts = self.text_of(v).parse::<jiff::Timestamp>().ok()?;
-            Some(Spanned::new(ts, self.span(v)))
-        });
+        let expires_on = self.timestamp(rec, "expiresOn");
         Some(PolicyExemptionDoc {
             name: self.req_text(rec, "name")?,
             display_name: self.opt_text(rec, "displayName"),

@@ -95,6 +95,7 @@ pub const USER_TYPES: &[&str] = &["Member", "Guest"];
 pub const EXEMPTION_CATEGORIES: &[&str] = &["Waiver", "Mitigated"];
 pub const ENFORCEMENT_MODES: &[&str] = &["Default", "DoNotEnforce"];
 pub const POLICY_MODES: &[&str] = &["All", "Indexed"];
+pub const ASSIGNMENT_TYPES: &[&str] = &["Active", "Eligible"];
 
 pub static KINDS: &[KindSpec] = &[
     KindSpec {
@@ -139,6 +140,11 @@ pub static KINDS: &[KindSpec] = &[
                 "resourceGroups",
                 Ty::Objects(RESOURCE_GROUP_FIELDS),
                 "The subscription's resource groups.",
+            ),
+            opt(
+                "coAdministrators",
+                Ty::StrList,
+                "Classic subscription co-administrators, by name or object ID: each has Owner at the subscription.",
             ),
         ],
     },
@@ -274,6 +280,67 @@ pub static KINDS: &[KindSpec] = &[
                 "The Azure scope string the role is assigned at.",
             ),
             opt("description", Ty::Str, "Why the assignment exists."),
+            opt(
+                "condition",
+                Ty::Str,
+                "An ABAC condition limiting the assignment; canopy reports grants under it as conditional.",
+            ),
+            opt(
+                "conditionVersion",
+                Ty::Str,
+                "The condition language version, such as `2.0`.",
+            ),
+            opt(
+                "type",
+                Ty::Enum(ASSIGNMENT_TYPES),
+                "`Active` (default) or `Eligible` (Privileged Identity Management: grants nothing until activated).",
+            ),
+            opt(
+                "endDateTime",
+                Ty::DateTime,
+                "When the assignment ends (RFC 3339); after it, it grants nothing.",
+            ),
+        ],
+    },
+    KindSpec {
+        kind: "DenyAssignment",
+        doc: "A deny assignment: the principals may not perform the actions at the scope (and below, unless doNotApplyToChildScopes). A matching deny wins over any grant.",
+        fields: &[
+            KIND,
+            opt("name", Ty::Str, "The deny assignment's name."),
+            req("scope", Ty::Str, "The Azure scope string it applies at."),
+            req(
+                "principals",
+                Ty::StrList,
+                "Users, groups and service principals denied, by name or object ID; `Everyone` denies all principals.",
+            ),
+            opt(
+                "excludePrincipals",
+                Ty::StrList,
+                "Principals the deny does not apply to.",
+            ),
+            opt(
+                "actions",
+                Ty::StrList,
+                "Control-plane operations denied; `*` is a wildcard.",
+            ),
+            opt(
+                "notActions",
+                Ty::StrList,
+                "Operations excluded from this deny's actions.",
+            ),
+            opt("dataActions", Ty::StrList, "Data-plane operations denied."),
+            opt(
+                "notDataActions",
+                Ty::StrList,
+                "Data operations excluded from this deny's dataActions.",
+            ),
+            opt(
+                "doNotApplyToChildScopes",
+                Ty::Bool,
+                "If true, the deny applies at the scope only, not below it (default false).",
+            ),
+            opt("description", Ty::Str, "Why the deny exists."),
         ],
     },
     KindSpec {

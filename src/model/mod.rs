@@ -57,6 +57,8 @@ pub struct Subscription {
     pub parent: Option<MgId>,
     pub scope: ScopeId,
     pub resource_groups: Vec<RgId>,
+    /// Classic co-administrators: Owner at this subscription.
+    pub co_administrators: Vec<(Text, PrincipalId)>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +141,35 @@ pub struct RoleAssignment {
     pub principal: PrincipalId,
     pub role: RoleRef,
     pub scope: ScopeId,
+    /// An ABAC condition on the assignment: what it grants is conditional.
+    pub condition: Option<Text>,
+    pub condition_version: Option<Text>,
+    /// Privileged Identity Management: eligible assignments grant nothing until activated.
+    pub eligible: bool,
+    pub end_date_time: Option<Spanned<jiff::Timestamp>>,
+}
+
+/// Who a deny assignment applies to.
+#[derive(Debug, Clone)]
+pub enum DenyPrincipals {
+    /// Azure's `Everyone` (the all-zero object ID): every principal.
+    Everyone,
+    Listed(Vec<(Text, PrincipalId)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct DenyAssignment {
+    pub name: Option<Text>,
+    pub scope_ref: Text,
+    pub scope: ScopeId,
+    pub principals: DenyPrincipals,
+    pub exclude_principals: Vec<(Text, PrincipalId)>,
+    pub actions: Vec<Text>,
+    pub not_actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub not_data_actions: Vec<Text>,
+    pub do_not_apply_to_child_scopes: bool,
+    pub description: Option<Text>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +221,7 @@ pub struct Tenant {
     pub principals: Vec<Principal>,
     pub custom_roles: Vec<CustomRole>,
     pub role_assignments: Vec<RoleAssignment>,
+    pub deny_assignments: Vec<DenyAssignment>,
     pub policy_definitions: Vec<PolicyDefinition>,
     pub policy_assignments: Vec<PolicyAssignment>,
     pub policy_exemptions: Vec<PolicyExemption>,

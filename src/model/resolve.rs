@@ -27,6 +27,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     let mut principals = Vec::new();
     let mut roles = Vec::new();
     let mut role_assignments = Vec::new();
+    let mut deny_assignments = Vec::new();
     let mut policy_definitions = Vec::new();
     let mut policy_assignments = Vec::new();
     let mut exemptions = Vec::new();
@@ -38,25 +39,36 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             Doc::Principal(p) => principals.push(p),
             Doc::RoleDefinition(r) => roles.push(r),
             Doc::RoleAssignment(a) => role_assignments.push(a),
+            Doc::DenyAssignment(d) => deny_assignments.push(d),
             Doc::PolicyDefinition(p) => policy_definitions.push(p),
             Doc::PolicyAssignment(p) => policy_assignments.push(p),
             Doc::PolicyExemption(e) => exemptions.push(e),
         }
     }
     link_management_groups(&mut t, findings);
-    for s in subs {
-        add_subscription(&mut t, s, findings);
+    let mut co_administrators = Vec::new();
+    for mut s in subs {
+        let co = std::mem::take(&mut s.co_administrators);
+        if let Some(id) = add_subscription(&mut t, s, findings) {
+            co_administrators.push((id, co));
+        }
     }
     let members: Vec<_> = principals
         .into_iter()
         .filter_map(|p| add_principal(&mut t, p, findings))
         .collect();
     link_members(&mut t, members, findings);
+    for (sub, refs) in co_administrators {
+        t.subscriptions[sub.index()].co_administrators = resolve_principals(&t, refs, findings);
+    }
     for r in roles {
         add_custom_role(&mut t, r, findings);
     }
     for a in role_assignments {
         add_role_assignment(&mut t, a, findings);
+    }
+    for d in deny_assignments {
+        add_deny_assignment(&mut t, d, findings);
     }
     for p in policy_definitions {
         add_policy_definition(&mut t, p, findings);
@@ -273,7 +285,11 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
     }
 }
 
-fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Finding>) {
+fn add_subscription(
+    t: &mut Tenant,
+    s: SubscriptionDoc,
+    findings: &mut Vec<Finding>,
+) -> Option<SubId> {
     let name_key = key(&s.name.value);
     let id_key = s.id.as_ref().map(|i| key(&i.value));
     // A subscription is the same one when its name or its ID matches an earlier declaration.
@@ -330,7 +346,7 @@ fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Findi
                 .help("a subscription sits in exactly one management group; keep one declaration"),
             );
         }
-        return;
+        return None;
     }
     let id = SubId(t.subscriptions.len() as u32);
     let scope = t.scopes.add(
@@ -444,7 +460,9 @@ fn add_subscription(t: &mut Tenant, s: SubscriptionDoc, findings: &mut Vec<Findi
         parent,
         scope,
         resource_groups: rg_ids,
+        co_administrators: Vec::new(),
     });
+    Some(id)
 }
 
 /// `{namespace}/{t1}/{n1}/{t2}/{n2}...` for a type `namespace/t1/t2` and a name `n1/n2`.
@@ -544,18 +562,7 @@ fn link_members(
     findings: &mut Vec<Finding>,
 ) {
     for (group, refs) in members {
-        let mut resolved = Vec::with_capacity(refs.len());
-        for m in refs {
-            match t.find_principal(&m.value) {
-                Some(id) => resolved.push((m, id)),
-                None => {
-                    let near =
-                        suggest(&m.value, t.principals.iter().map(|p| p.name.value.as_str()));
-                    findings.push(unknown(m.span, "principal", &m.value, near));
-                }
-            }
-        }
-        t.principals[group.index()].members = resolved;
+        t.principals[group.index()].members = resolve_principals(t, refs, findings);
     }
 }
 
@@ -640,6 +647,59 @@ fn add_custom_role(
     });
 }
 
+/// Resolves principal references, reporting those that name nothing.
+fn resolve_principals(
+    t: &Tenant,
+    refs: Vec<Text>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(Text, PrincipalId)> {
+    refs.into_iter()
+        .filter_map(|r| match t.find_principal(&r.value) {
+            Some(id) => Some((r, id)),
+            None => {
+                let near = suggest(&r.value, t.principals.iter().map(|p| p.name.value.as_str()));
+                findings.push(unknown(r.span, "principal", &r.value, near));
+                None
+            }
+        })
+        .collect()
+}
+
+/// Azure's `Everyone` principal in deny assignments (object ID all zeros).
+const EVERYONE_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+fn add_deny_assignment(
+    t: &mut Tenant,
+    d: crate::load::kinds::DenyAssignmentDoc,
+    findings: &mut Vec<Finding>,
+) {
+    let scope = resolve_scope_or_report(t, &d.scope, findings);
+    let everyone = d
+        .principals
+        .iter()
+        .any(|p| p.value.eq_ignore_ascii_case("Everyone") || p.value == EVERYONE_ID);
+    let principals = if everyone {
+        DenyPrincipals::Everyone
+    } else {
+        DenyPrincipals::Listed(resolve_principals(t, d.principals, findings))
+    };
+    let exclude_principals = resolve_principals(t, d.exclude_principals, findings);
+    let Some(scope) = scope else { return };
+    t.deny_assignments.push(DenyAssignment {
+        name: d.name,
+        scope_ref: d.scope,
+        scope,
+        principals,
+        exclude_principals,
+        actions: d.actions,
+        not_actions: d.not_actions,
+        data_actions: d.data_actions,
+        not_data_actions: d.not_data_actions,
+        do_not_apply_to_child_scopes: d.do_not_apply_to_child_scopes,
+        description: d.description,
+    });
+}
+
 fn add_role_assignment(
     t: &mut Tenant,
     a: crate::load::kinds::RoleAssignmentDoc,
@@ -675,6 +735,10 @@ fn add_role_assignment(
             principal,
             role,
             scope,
+            condition: a.condition,
+            condition_version: a.condition_version,
+            eligible: a.eligible,
+            end_date_time: a.end_date_time,
         });
     }
 }

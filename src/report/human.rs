@@ -40,6 +40,7 @@ fn handler(style: Style) -> GraphicalReportHandler {
         .with_break_words(false)
         // Scope paths and GUIDs contain hyphens; never split them across lines.
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_context_lines(1)
 }
 
