@@ -15,6 +15,7 @@
 //! }
 //! ```
 
+pub mod access;
 pub mod builtin;
 pub mod check;
 pub mod cli;

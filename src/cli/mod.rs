@@ -1,6 +1,7 @@
 //! The command line: argument definitions and one function per command. `main.rs` only parses
 //! arguments and calls [`run`].
 
+pub mod access;
 mod rules;
 mod tree;
 
@@ -37,6 +38,9 @@ pub enum Command {
     Tree(TreeArgs),
     /// List every check code, or explain one.
     Rules(RulesArgs),
+    /// Effective access: who can do what where, and why, as Azure decides it.
+    #[command(subcommand)]
+    Access(access::AccessCommand),
 }
 
 #[derive(clap::Args, Debug)]
@@ -112,6 +116,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check(&args, style, &mut out, &mut err),
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
+        Command::Access(cmd) => access::run(&cmd, style, &mut out, &mut err),
     };
     let _ = out.flush();
     code

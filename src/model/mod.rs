@@ -28,6 +28,7 @@ ids!(
     PrincipalId,
     RoleId,
     AssignmentId,
+    DenyId,
     PolicyDefId,
     PolicyAssignmentId,
     ExemptionId
@@ -123,7 +124,8 @@ pub enum RoleRef {
 }
 
 impl RoleRef {
-    /// A stable identity for comparing roles.
+    /// A stable identity for comparing roles: the built-in role's place in the catalogue, or
+    /// the custom role's id.
     pub fn key(&self) -> (bool, usize) {
         match self {
             RoleRef::BuiltIn(r) => (true, *r as *const BuiltinRole as usize),
@@ -131,6 +133,14 @@ impl RoleRef {
         }
     }
 }
+
+impl PartialEq for RoleRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for RoleRef {}
 
 #[derive(Debug, Clone)]
 pub struct RoleAssignment {

@@ -1,0 +1,356 @@
+//! Effective access: who can do what where, and why, as Azure decides it.
+//!
+//! Azure's rules, each cited where it is applied:
+//! - A role grants an action when one of its permission blocks has an `actions` pattern that
+//!   matches it and none of *that block's* `notActions` does. NotActions are not denies: another
+//!   role (or block) that grants the action still grants it.
+//!   <https://learn.microsoft.com/azure/role-based-access-control/role-definitions#notactions>
+//! - Control-plane patterns (`actions`) never grant data actions, and the other way round:
+//!   Owner's `*` grants no blob read.
+//!   <https://learn.microsoft.com/azure/role-based-access-control/role-definitions#dataactions>
+//! - An assignment at a scope applies at that scope and every scope below it.
+//! - A principal holds the assignments made to it and to every group it belongs to,
+//!   transitively through nested groups.
+//! - Disabled users and service principals get nothing.
+//! - A deny assignment that matches wins over any grant; it applies below its scope unless
+//!   `doNotApplyToChildScopes`.
+//!   <https://learn.microsoft.com/azure/role-based-access-control/deny-assignments>
+//! - A grant that depends on an ABAC condition (the role's or the assignment's) is conditional:
+//!   canopy cannot know run-time attributes, so it says so instead of claiming full access.
+//! - Eligible (PIM) assignments grant nothing until activated; expired ones grant nothing.
+
+use crate::builtin::{self, PatternMatch};
+use crate::load::kinds::PrincipalKind;
+use crate::model::{
+    AssignmentId, DenyId, DenyPrincipals, PrincipalId, RoleRef, ScopeId, SubId, Tenant,
+};
+use crate::source::Text;
+use std::collections::VecDeque;
+
+/// Whether an action is a control-plane (management) or a data-plane operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plane {
+    Control,
+    Data,
+}
+
+impl Plane {
+    /// The plane of a published operation; `None` for a name Azure does not publish.
+    pub fn of(action: &str) -> Option<Plane> {
+        match builtin::classify_pattern(action) {
+            PatternMatch::Data => Some(Plane::Data),
+            PatternMatch::Control | PatternMatch::Both => Some(Plane::Control),
+            PatternMatch::None => None,
+        }
+    }
+}
+
+/// Why a principal holds an assignment: the assignment itself, or classic co-administration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Assignment(AssignmentId),
+    /// A classic subscription co-administrator, which Azure treats as Owner there.
+    CoAdministrator(SubId),
+}
+
+/// One assignment that reaches a principal at a scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub source: Source,
+    pub role: RoleRef,
+    /// Where the assignment was made (the scope it applies from).
+    pub scope: ScopeId,
+    /// From the principal asked about to the assignee: `[omar, jill-team]` when omar is in
+    /// jill-team and the assignment is to jill-team; `[omar]` when made to omar directly.
+    pub path: Vec<PrincipalId>,
+    /// ABAC conditions this grant depends on (the role block's, the assignment's).
+    pub conditions: Vec<String>,
+}
+
+impl Grant {
+    pub fn conditional(&self) -> bool {
+        !self.conditions.is_empty()
+    }
+}
+
+/// A deny assignment that removes the access, and how it reaches the principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    pub deny: DenyId,
+    /// From the principal to the listed principal (`[p]` when listed directly or for Everyone).
+    pub path: Vec<PrincipalId>,
+}
+
+/// The answer to "can P do A at S?", with every reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// Allowed only under ABAC conditions canopy cannot evaluate.
+    pub conditional: bool,
+    /// The principal is a disabled account: it gets nothing.
+    pub disabled: bool,
+    /// Every grant that gives the access.
+    pub grants: Vec<Grant>,
+    /// Every deny assignment that removes it.
+    pub denies: Vec<Denial>,
+    /// Eligible (PIM) assignments that would grant it once activated.
+    pub eligible: Vec<Grant>,
+    /// Assignments that apply at the scope but whose role does not grant the action.
+    pub other_roles: Vec<Grant>,
+}
+
+/// Indices over a tenant for access questions, built once.
+pub struct Access<'t> {
+    pub tenant: &'t Tenant,
+    /// The groups each principal is a direct member of.
+    member_of: Vec<Vec<PrincipalId>>,
+    /// Role assignments made to each principal.
+    assigned: Vec<Vec<AssignmentId>>,
+    /// Subscriptions each principal co-administers.
+    co_administers: Vec<Vec<SubId>>,
+    /// The moment expiry is judged against.
+    now: jiff::Timestamp,
+}
+
+impl<'t> Access<'t> {
+    pub fn new(tenant: &'t Tenant, now: jiff::Timestamp) -> Self {
+        let n = tenant.principals.len();
+        let mut member_of = vec![Vec::new(); n];
+        for (g, group) in tenant.principals.iter().enumerate() {
+            for (_, m) in &group.members {
+                member_of[m.index()].push(PrincipalId(g as u32));
+            }
+        }
+        let mut assigned = vec![Vec::new(); n];
+        for (i, a) in tenant.role_assignments.iter().enumerate() {
+            assigned[a.principal.index()].push(AssignmentId(i as u32));
+        }
+        let mut co_administers = vec![Vec::new(); n];
+        for (i, s) in tenant.subscriptions.iter().enumerate() {
+            for (_, p) in &s.co_administrators {
+                co_administers[p.index()].push(SubId(i as u32));
+            }
+        }
+        Access {
+            tenant,
+            member_of,
+            assigned,
+            co_administers,
+            now,
+        }
+    }
+
+    /// The principal and every group it belongs to, transitively, each with the path from the
+    /// principal to it. Breadth-first, so each path is a shortest one; cycles end the walk.
+    pub fn memberships(&self, p: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {
+        let mut seen = vec![false; self.tenant.principals.len()];
+        let mut out = Vec::new();
+        let mut queue = VecDeque::from([(p, vec![p])]);
+        seen[p.index()] = true;
+        while let Some((q, path)) = queue.pop_front() {
+            for g in &self.member_of[q.index()] {
+                if !seen[g.index()] {
+                    seen[g.index()] = true;
+                    let mut next = path.clone();
+                    next.push(*g);
+                    queue.push_back((*g, next));
+                }
+            }
+            out.push((q, path));
+        }
+        out
+    }
+
+    /// Every user and service principal a principal stands for: itself if it is one, or the
+    /// transitive members of a group, each with the path from the group down to it.
+    pub fn people(&self, p: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {
+        let t = self.tenant;
+        let mut seen = vec![false; t.principals.len()];
+        let mut out = Vec::new();
+        let mut queue = VecDeque::from([(p, vec![p])]);
+        seen[p.index()] = true;
+        while let Some((q, path)) = queue.pop_front() {
+            let principal = t.principal(q);
+            if principal.kind == PrincipalKind::Group {
+                for (_, m) in &principal.members {
+                    if !seen[m.index()] {
+                        seen[m.index()] = true;
+                        let mut next = path.clone();
+                        next.push(*m);
+                        queue.push_back((*m, next));
+                    }
+                }
+            } else {
+                out.push((q, path));
+            }
+        }
+        out
+    }
+
+    /// Every assignment that reaches `p` and is in force now (not eligible, not expired),
+    /// with the path through which it reaches `p`. Includes co-administration as Owner.
+    pub fn grants_of(&self, p: PrincipalId) -> (Vec<Grant>, Vec<Grant>) {
+        let t = self.tenant;
+        let mut active = Vec::new();
+        let mut eligible = Vec::new();
+        for (holder, path) in self.memberships(p) {
+            for a in &self.assigned[holder.index()] {
+                let ra = &t.role_assignments[a.index()];
+                if ra
+                    .end_date_time
+                    .as_ref()
+                    .is_some_and(|e| e.value <= self.now)
+                {
+                    continue;
+                }
+                let grant = Grant {
+                    source: Source::Assignment(*a),
+                    role: ra.role,
+                    scope: ra.scope,
+                    path: path.clone(),
+                    conditions: ra.condition.iter().map(|c| c.value.clone()).collect(),
+                };
+                if ra.eligible {
+                    eligible.push(grant);
+                } else {
+                    active.push(grant);
+                }
+            }
+            for s in &self.co_administers[holder.index()] {
+                if let Some(owner) = builtin::role_by_name("Owner") {
+                    active.push(Grant {
+                        source: Source::CoAdministrator(*s),
+                        role: RoleRef::BuiltIn(owner),
+                        scope: t.sub(*s).scope,
+                        path: path.clone(),
+                        conditions: Vec::new(),
+                    });
+                }
+            }
+        }
+        (active, eligible)
+    }
+
+    /// Can `p` perform `action` (of `plane`) at `scope`? With every grant and deny behind it.
+    pub fn check(&self, p: PrincipalId, action: &str, plane: Plane, scope: ScopeId) -> Decision {
+        let t = self.tenant;
+        if !t.principal(p).enabled.value {
+            return Decision {
+                disabled: true,
+                ..Decision::default()
+            };
+        }
+        let (active, eligible) = self.grants_of(p);
+        let applies = |g: &Grant| t.scopes.contains(g.scope, scope);
+        let mut d = Decision::default();
+        for mut g in active.into_iter().filter(applies) {
+            match role_grants(t, g.role, action, plane) {
+                Some(block_conditions) => {
+                    g.conditions.extend(block_conditions);
+                    d.grants.push(g);
+                }
+                None => d.other_roles.push(g),
+            }
+        }
+        for mut g in eligible.into_iter().filter(applies) {
+            if let Some(c) = role_grants(t, g.role, action, plane) {
+                g.conditions.extend(c);
+                d.eligible.push(g);
+            }
+        }
+        d.denies = self.denials(p, action, plane, scope);
+        d.allowed = !d.grants.is_empty() && d.denies.is_empty();
+        d.conditional = d.allowed && d.grants.iter().all(Grant::conditional);
+        d
+    }
+
+    /// Deny assignments that match `p`, `action` and `scope`.
+    pub fn denials(
+        &self,
+        p: PrincipalId,
+        action: &str,
+        plane: Plane,
+        scope: ScopeId,
+    ) -> Vec<Denial> {
+        let t = self.tenant;
+        if t.deny_assignments.is_empty() {
+            return Vec::new();
+        }
+        let memberships = self.memberships(p);
+        let holds = |listed: &[(Text, PrincipalId)]| {
+            memberships
+                .iter()
+                .find(|(m, _)| listed.iter().any(|(_, l)| l == m))
+                .map(|(_, path)| path.clone())
+        };
+        let mut out = Vec::new();
+        for (i, d) in t.deny_assignments.iter().enumerate() {
+            let at_scope = d.scope == scope
+                || (!d.do_not_apply_to_child_scopes && t.scopes.contains(d.scope, scope));
+            if !at_scope || holds(&d.exclude_principals).is_some() {
+                continue;
+            }
+            let path = match &d.principals {
+                DenyPrincipals::Everyone => Some(vec![p]),
+                DenyPrincipals::Listed(listed) => holds(listed),
+            };
+            let Some(path) = path else { continue };
+            let (actions, not_actions) = match plane {
+                Plane::Control => (&d.actions, &d.not_actions),
+                Plane::Data => (&d.data_actions, &d.not_data_actions),
+            };
+            if matches_any(actions.iter().map(|t| t.value.as_str()), action)
+                && !matches_any(not_actions.iter().map(|t| t.value.as_str()), action)
+            {
+                out.push(Denial {
+                    deny: DenyId(i as u32),
+                    path,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn matches_any<'a>(mut patterns: impl Iterator<Item = &'a str>, action: &str) -> bool {
+    patterns.any(|p| builtin::action_matches(p, action))
+}
+
+/// Whether a role grants an action: `Some(conditions)` when one of its permission blocks does
+/// (a block's `notActions` subtract only from that block's `actions`), with the ABAC
+/// conditions of the granting blocks; `None` when no block does.
+pub fn role_grants(t: &Tenant, role: RoleRef, action: &str, plane: Plane) -> Option<Vec<String>> {
+    match role {
+        RoleRef::BuiltIn(r) => {
+            let mut granted = false;
+            let mut conditions = Vec::new();
+            for block in &r.permissions {
+                let (allow, except) = match plane {
+                    Plane::Control => (&block.actions, &block.not_actions),
+                    Plane::Data => (&block.data_actions, &block.not_data_actions),
+                };
+                if matches_any(allow.iter().map(|s| &**s), action)
+                    && !matches_any(except.iter().map(|s| &**s), action)
+                {
+                    match &block.condition {
+                        Some(c) => conditions.push(c.to_string()),
+                        // An unconditional block grants outright, whatever other blocks need.
+                        None => return Some(Vec::new()),
+                    }
+                    granted = true;
+                }
+            }
+            granted.then_some(conditions)
+        }
+        RoleRef::Custom(id) => {
+            let r = t.custom_role(id);
+            let (allow, except) = match plane {
+                Plane::Control => (&r.actions, &r.not_actions),
+                Plane::Data => (&r.data_actions, &r.not_data_actions),
+            };
+            (matches_any(allow.iter().map(|s| s.value.as_str()), action)
+                && !matches_any(except.iter().map(|s| s.value.as_str()), action))
+            .then(Vec::new)
+        }
+    }
+}

@@ -1,0 +1,707 @@
+//! `canopy access check|who|what`: effective access questions answered from indices, with
+//! the reason for every answer.
+
+use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
+use crate::access::{Access, Decision, Grant, Plane, Source};
+use crate::model::{PrincipalId, ScopeId, Tenant};
+use crate::report::{human::Style, position};
+use crate::source::Span;
+use crate::{Analysis, Options};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Can a principal perform an action at a scope? Allowed or not, and why.
+    Check(CheckArgs),
+    /// Every principal with effective access at a scope (to an action, if given).
+    Who(WhoArgs),
+    /// Everything a principal can do: each effective role, where it applies from, and how.
+    What(WhatArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TreeOptions {
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Judge expiry (endDateTime) as of this RFC 3339 time instead of now.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// A user, group or service principal, by name or object ID.
+    #[arg(long)]
+    pub principal: String,
+    /// An operation, such as `Microsoft.Compute/virtualMachines/write`.
+    #[arg(long)]
+    pub action: String,
+    /// An Azure scope string, such as `/subscriptions/corp-prod/resourceGroups/Test`.
+    #[arg(long)]
+    pub scope: String,
+    /// Treat the action as a data action (for an operation canopy's catalogue does not know).
+    #[arg(long)]
+    pub data_action: bool,
+    #[command(flatten)]
+    pub tree: TreeOptions,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WhoArgs {
+    /// An Azure scope string.
+    #[arg(long)]
+    pub scope: String,
+    /// Only principals that can perform this operation there.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Treat the action as a data action.
+    #[arg(long)]
+    pub data_action: bool,
+    #[command(flatten)]
+    pub tree: TreeOptions,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WhatArgs {
+    /// A user, group or service principal, by name or object ID.
+    #[arg(long)]
+    pub principal: String,
+    /// Only roles that apply at this scope or below it.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// List each role's effective action patterns too.
+    #[arg(long)]
+    pub actions: bool,
+    #[command(flatten)]
+    pub tree: TreeOptions,
+}
+
+pub fn run(cmd: &AccessCommand, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let tree = match cmd {
+        AccessCommand::Check(a) => &a.tree,
+        AccessCommand::Who(a) => &a.tree,
+        AccessCommand::What(a) => &a.tree,
+    };
+    let options = Options { now: tree.at };
+    let analysis = match super::load_or_report(&tree.tree, &options, tree.format, style, out, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let errors = analysis.count(crate::diag::Severity::Error);
+    if errors > 0 {
+        let _ = writeln!(
+            err,
+            "canopy: the tree has {errors} error(s) (`canopy check` shows them); answers use what resolved"
+        );
+    }
+    let now = tree.at.unwrap_or_else(jiff::Timestamp::now);
+    let access = Access::new(&analysis.tenant, now);
+    let result = match cmd {
+        AccessCommand::Check(a) => check(&analysis, &access, a, out),
+        AccessCommand::Who(a) => who(&analysis, &access, a, out),
+        AccessCommand::What(a) => what(&analysis, &access, a, out),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(Usage(message)) => {
+            let _ = writeln!(err, "canopy: {message}");
+            EXIT_CANNOT_RUN
+        }
+    }
+}
+
+/// A question canopy cannot answer: an unknown principal, scope or action (exit 2).
+struct Usage(String);
+
+impl From<std::io::Error> for Usage {
+    fn from(e: std::io::Error) -> Self {
+        Usage(format!("cannot write output: {e}"))
+    }
+}
+
+fn principal(t: &Tenant, name: &str) -> Result<PrincipalId, Usage> {
+    t.find_principal(name).ok_or_else(|| {
+        let near =
+            crate::load::schema::suggest(name, t.principals.iter().map(|p| p.name.value.as_str()));
+        Usage(match near {
+            Some(n) => format!("no principal `{name}` in the tree; did you mean `{n}`?"),
+            None => format!("no principal `{name}` in the tree"),
+        })
+    })
+}
+
+fn scope(t: &Tenant, s: &str) -> Result<ScopeId, Usage> {
+    t.resolve_scope(s).map_err(|e| {
+        Usage(match e.help {
+            Some(h) => format!("{}; {h}", e.message),
+            None => e.message,
+        })
+    })
+}
+
+/// The plane of an action: from the catalogue, or data when `--data-action` says so.
+fn plane(action: &str, data_flag: bool) -> Result<Plane, Usage> {
+    if action.is_empty() || action.contains(char::is_whitespace) || !action.contains('/') {
+        return Err(Usage(format!(
+            "`{action}` is not an operation name; operations look like `Microsoft.Compute/virtualMachines/write`"
+        )));
+    }
+    if data_flag {
+        return Ok(Plane::Data);
+    }
+    Plane::of(action).ok_or_else(|| {
+        let near = crate::builtin::nearest_operation(action, false)
+            .or_else(|| crate::builtin::nearest_operation(action, true));
+        Usage(match near {
+            Some(n) => format!(
+                "`{action}` is not an operation Azure publishes; did you mean `{n}`? (pass --data-action for a data action canopy does not know)"
+            ),
+            None => format!(
+                "`{action}` is not an operation Azure publishes (pass --data-action for a data action canopy does not know)"
+            ),
+        })
+    })
+}
+
+/// One grant, as JSON and as text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantJson {
+    role: String,
+    role_id: Option<String>,
+    /// Where the assignment was made.
+    scope: String,
+    /// `assignment` or `coAdministrator`.
+    via: &'static str,
+    assigned_to: String,
+    /// From the principal asked about to the assignee.
+    path: Vec<String>,
+    conditions: Vec<String>,
+    file: Option<String>,
+    line: Option<u32>,
+}
+
+fn grant_json(a: &Analysis, g: &Grant) -> GrantJson {
+    let t = &a.tenant;
+    let (via, span): (&'static str, Option<Span>) = match g.source {
+        Source::Assignment(id) => (
+            "assignment",
+            Some(t.role_assignments[id.index()].scope_ref.span),
+        ),
+        Source::CoAdministrator(s) => (
+            "coAdministrator",
+            t.sub(s)
+                .co_administrators
+                .iter()
+                .find(|(_, p)| Some(p) == g.path.last())
+                .map(|(text, _)| text.span),
+        ),
+    };
+    let pos = span.map(|s| position(&a.files, s));
+    GrantJson {
+        role: t.role_name(g.role).to_string(),
+        role_id: match g.role {
+            crate::model::RoleRef::BuiltIn(r) => Some(r.id.to_string()),
+            crate::model::RoleRef::Custom(id) => {
+                t.custom_role(id).id.as_ref().map(|i| i.value.clone())
+            }
+        },
+        scope: t.scopes.path(g.scope).to_string(),
+        via,
+        assigned_to: g
+            .path
+            .last()
+            .map(|p| t.principal(*p).name.value.clone())
+            .unwrap_or_default(),
+        path: g
+            .path
+            .iter()
+            .map(|p| t.principal(*p).name.value.clone())
+            .collect(),
+        conditions: g.conditions.clone(),
+        file: pos.as_ref().map(|p| p.file.clone()),
+        line: pos.map(|p| p.line),
+    }
+}
+
+fn describe_grant(a: &Analysis, g: &Grant) -> String {
+    let j = grant_json(a, g);
+    let how = if j.path.len() <= 1 {
+        "assigned directly".to_string()
+    } else {
+        format!("through {}", j.path.join(" → "))
+    };
+    let what = match g.source {
+        Source::CoAdministrator(_) => format!("{} (classic co-administrator)", j.role),
+        Source::Assignment(_) => j.role,
+    };
+    let place = match (&j.file, j.line) {
+        (Some(f), Some(l)) => format!("  [{f}:{l}]"),
+        _ => String::new(),
+    };
+    let mut s = format!("{what} at {} ({how}){place}", j.scope);
+    for c in &j.conditions {
+        s.push_str(&format!("\n      condition: {c}"));
+    }
+    s
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DecisionJson {
+    version: u32,
+    principal: String,
+    action: String,
+    data_action: bool,
+    scope: String,
+    allowed: bool,
+    conditional: bool,
+    disabled: bool,
+    grants: Vec<GrantJson>,
+    denies: Vec<DenyJson>,
+    eligible: Vec<GrantJson>,
+    other_roles: Vec<GrantJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DenyJson {
+    name: Option<String>,
+    scope: String,
+    path: Vec<String>,
+    file: String,
+    line: u32,
+}
+
+fn check(
+    a: &Analysis,
+    access: &Access,
+    args: &CheckArgs,
+    out: &mut dyn Write,
+) -> Result<(), Usage> {
+    let t = &a.tenant;
+    let p = principal(t, &args.principal)?;
+    let s = scope(t, &args.scope)?;
+    let plane = plane(&args.action, args.data_action)?;
+    let d = access.check(p, &args.action, plane, s);
+    let name = &t.principal(p).name.value;
+    let scope_path = t.scopes.path(s);
+    match args.tree.format {
+        Format::Json => {
+            let j = decision_json(a, &d, name, &args.action, plane, scope_path);
+            serde_json::to_writer_pretty(&mut *out, &j).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Human => write_decision(a, &d, name, &args.action, plane, scope_path, out)?,
+    }
+    Ok(())
+}
+
+fn decision_json(
+    a: &Analysis,
+    d: &Decision,
+    name: &str,
+    action: &str,
+    plane: Plane,
+    scope: &str,
+) -> DecisionJson {
+    let t = &a.tenant;
+    DecisionJson {
+        version: 1,
+        principal: name.to_string(),
+        action: action.to_string(),
+        data_action: plane == Plane::Data,
+        scope: scope.to_string(),
+        allowed: d.allowed,
+        conditional: d.conditional,
+        disabled: d.disabled,
+        grants: d.grants.iter().map(|g| grant_json(a, g)).collect(),
+        denies: d
+            .denies
+            .iter()
+            .map(|x| {
+                let deny = &t.deny_assignments[x.deny.index()];
+                let pos = position(&a.files, deny.scope_ref.span);
+                DenyJson {
+                    name: deny.name.as_ref().map(|n| n.value.clone()),
+                    scope: t.scopes.path(deny.scope).to_string(),
+                    path: x
+                        .path
+                        .iter()
+                        .map(|p| t.principal(*p).name.value.clone())
+                        .collect(),
+                    file: pos.file,
+                    line: pos.line,
+                }
+            })
+            .collect(),
+        eligible: d.eligible.iter().map(|g| grant_json(a, g)).collect(),
+        other_roles: d.other_roles.iter().map(|g| grant_json(a, g)).collect(),
+    }
+}
+
+fn write_decision(
+    a: &Analysis,
+    d: &Decision,
+    name: &str,
+    action: &str,
+    plane: Plane,
+    scope: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let plane_word = match plane {
+        Plane::Control => "control-plane action",
+        Plane::Data => "data action",
+    };
+    let verdict = match (d.allowed, d.conditional) {
+        (true, false) => "allowed",
+        (true, true) => "allowed, under conditions",
+        (false, _) => "not allowed",
+    };
+    writeln!(
+        out,
+        "{verdict}: `{name}` → `{action}` ({plane_word}) at `{scope}`"
+    )?;
+    if d.disabled {
+        writeln!(
+            out,
+            "\n`{name}` is a disabled account: Azure grants it nothing."
+        )?;
+        return Ok(());
+    }
+    if !d.grants.is_empty() {
+        writeln!(out, "\ngranted by:")?;
+        for g in &d.grants {
+            writeln!(out, "  {}", describe_grant(a, g))?;
+        }
+    }
+    if !d.denies.is_empty() {
+        writeln!(
+            out,
+            "\ndenied by (a deny assignment wins over every grant):"
+        )?;
+        for x in &d.denies {
+            let deny = &a.tenant.deny_assignments[x.deny.index()];
+            let label = deny
+                .name
+                .as_ref()
+                .map_or("a deny assignment".to_string(), |n| {
+                    format!("deny assignment `{}`", n.value)
+                });
+            let pos = position(&a.files, deny.scope_ref.span);
+            writeln!(
+                out,
+                "  {label} at {}  [{}:{}]",
+                a.tenant.scopes.path(deny.scope),
+                pos.file,
+                pos.line
+            )?;
+        }
+    }
+    if d.grants.is_empty() {
+        if d.other_roles.is_empty() {
+            writeln!(
+                out,
+                "\nno role assignment applies to `{name}` at this scope."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "\nno role that applies here grants it. Roles that apply here:"
+            )?;
+            for g in &d.other_roles {
+                writeln!(out, "  {}", describe_grant(a, g))?;
+            }
+        }
+    }
+    if !d.eligible.is_empty() {
+        writeln!(
+            out,
+            "\neligible (Privileged Identity Management; grants nothing until activated):"
+        )?;
+        for g in &d.eligible {
+            writeln!(out, "  {}", describe_grant(a, g))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoJson {
+    version: u32,
+    scope: String,
+    action: Option<String>,
+    principals: Vec<WhoPrincipal>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoPrincipal {
+    name: String,
+    kind: &'static str,
+    guest: bool,
+    access: Vec<WhoAccess>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoAccess {
+    #[serde(flatten)]
+    grant: GrantJson,
+    eligible: bool,
+}
+
+fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Result<(), Usage> {
+    let t = &a.tenant;
+    let s = scope(t, &args.scope)?;
+    let plane = match &args.action {
+        Some(action) => Some(plane(action, args.data_action)?),
+        None => None,
+    };
+    // Every assignee of an assignment that applies here, expanded to the people it stands for;
+    // then each person's own decision, so group paths, denies and disabled accounts count.
+    let mut people: Vec<PrincipalId> = Vec::new();
+    let mut seen = vec![false; t.principals.len()];
+    let assignees = t
+        .role_assignments
+        .iter()
+        .filter(|ra| t.scopes.contains(ra.scope, s))
+        .map(|ra| ra.principal)
+        .chain(
+            t.subscriptions
+                .iter()
+                .filter(|sub| t.scopes.contains(sub.scope, s))
+                .flat_map(|sub| sub.co_administrators.iter().map(|(_, p)| *p)),
+        );
+    for assignee in assignees {
+        for (person, _) in access.people(assignee) {
+            if !seen[person.index()] {
+                seen[person.index()] = true;
+                people.push(person);
+            }
+        }
+    }
+    people.sort_by(|x, y| {
+        t.principal(*x)
+            .name
+            .value
+            .to_lowercase()
+            .cmp(&t.principal(*y).name.value.to_lowercase())
+    });
+    let mut rows = Vec::new();
+    for p in people {
+        let principal = t.principal(p);
+        if !principal.enabled.value {
+            continue;
+        }
+        let (grants, eligible): (Vec<Grant>, Vec<Grant>) = match (&args.action, plane) {
+            (Some(action), Some(plane)) => {
+                let d = access.check(p, action, plane, s);
+                (if d.allowed { d.grants } else { Vec::new() }, d.eligible)
+            }
+            _ => {
+                let (active, eligible) = access.grants_of(p);
+                let here = |g: &Grant| t.scopes.contains(g.scope, s);
+                (
+                    active.into_iter().filter(here).collect(),
+                    eligible.into_iter().filter(here).collect(),
+                )
+            }
+        };
+        if grants.is_empty() && eligible.is_empty() {
+            continue;
+        }
+        let access = grants
+            .iter()
+            .map(|g| WhoAccess {
+                grant: grant_json(a, g),
+                eligible: false,
+            })
+            .chain(eligible.iter().map(|g| WhoAccess {
+                grant: grant_json(a, g),
+                eligible: true,
+            }))
+            .collect();
+        rows.push(WhoPrincipal {
+            name: principal.name.value.clone(),
+            kind: principal.kind.noun(),
+            guest: principal.guest,
+            access,
+        });
+    }
+    let doc = WhoJson {
+        version: 1,
+        scope: t.scopes.path(s).to_string(),
+        action: args.action.clone(),
+        principals: rows,
+    };
+    match args.tree.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            match &doc.action {
+                Some(action) => writeln!(out, "who can perform `{action}` at `{}`:", doc.scope)?,
+                None => writeln!(out, "who has access at `{}`:", doc.scope)?,
+            }
+            for p in &doc.principals {
+                let guest = if p.guest { ", guest" } else { "" };
+                writeln!(out, "\n{} ({}{guest})", p.name, p.kind)?;
+                for x in &p.access {
+                    let g = &x.grant;
+                    let how = if g.path.len() <= 1 {
+                        "assigned directly".to_string()
+                    } else {
+                        format!("through {}", g.path.join(" → "))
+                    };
+                    let eligible = if x.eligible { "[eligible] " } else { "" };
+                    writeln!(out, "  {eligible}{} from {} ({how})", g.role, g.scope)?;
+                }
+            }
+            writeln!(out, "\n{} principal(s)", doc.principals.len())?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhatJson {
+    version: u32,
+    principal: String,
+    disabled: bool,
+    roles: Vec<WhatRole>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhatRole {
+    #[serde(flatten)]
+    grant: GrantJson,
+    eligible: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permissions: Option<Vec<PermissionJson>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PermissionJson {
+    actions: Vec<String>,
+    not_actions: Vec<String>,
+    data_actions: Vec<String>,
+    not_data_actions: Vec<String>,
+    condition: Option<String>,
+}
+
+fn permissions(t: &Tenant, role: crate::model::RoleRef) -> Vec<PermissionJson> {
+    let strings = |v: &[Box<str>]| v.iter().map(|s| s.to_string()).collect();
+    let texts = |v: &[crate::source::Text]| v.iter().map(|s| s.value.clone()).collect();
+    match role {
+        crate::model::RoleRef::BuiltIn(r) => r
+            .permissions
+            .iter()
+            .map(|b| PermissionJson {
+                actions: strings(&b.actions),
+                not_actions: strings(&b.not_actions),
+                data_actions: strings(&b.data_actions),
+                not_data_actions: strings(&b.not_data_actions),
+                condition: b.condition.as_ref().map(|c| c.to_string()),
+            })
+            .collect(),
+        crate::model::RoleRef::Custom(id) => {
+            let r = t.custom_role(id);
+            vec![PermissionJson {
+                actions: texts(&r.actions),
+                not_actions: texts(&r.not_actions),
+                data_actions: texts(&r.data_actions),
+                not_data_actions: texts(&r.not_data_actions),
+                condition: None,
+            }]
+        }
+    }
+}
+
+fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> Result<(), Usage> {
+    let t = &a.tenant;
+    let p = principal(t, &args.principal)?;
+    let filter = match &args.scope {
+        Some(s) => Some(scope(t, s)?),
+        None => None,
+    };
+    let principal = t.principal(p);
+    let (active, eligible) = if principal.enabled.value {
+        access.grants_of(p)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // With --scope: roles that apply there (made at or above it) and roles made below it.
+    let relevant = |g: &Grant| {
+        filter.is_none_or(|s| t.scopes.contains(g.scope, s) || t.scopes.contains(s, g.scope))
+    };
+    let roles: Vec<WhatRole> = active
+        .iter()
+        .filter(|g| relevant(g))
+        .map(|g| (g, false))
+        .chain(eligible.iter().filter(|g| relevant(g)).map(|g| (g, true)))
+        .map(|(g, eligible)| WhatRole {
+            grant: grant_json(a, g),
+            eligible,
+            permissions: args.actions.then(|| permissions(t, g.role)),
+        })
+        .collect();
+    let doc = WhatJson {
+        version: 1,
+        principal: principal.name.value.clone(),
+        disabled: !principal.enabled.value,
+        roles,
+    };
+    match args.tree.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            writeln!(out, "what `{}` can do:\n", doc.principal)?;
+            if doc.disabled {
+                writeln!(out, "nothing: `{}` is a disabled account.", doc.principal)?;
+            }
+            for r in &doc.roles {
+                let g = &r.grant;
+                let how = if g.path.len() <= 1 {
+                    "assigned directly".to_string()
+                } else {
+                    format!("through {}", g.path.join(" → "))
+                };
+                let eligible = if r.eligible { "[eligible] " } else { "" };
+                writeln!(out, "  {eligible}{} at {} ({how})", g.role, g.scope)?;
+                for c in &g.conditions {
+                    writeln!(out, "    condition: {c}")?;
+                }
+                for block in r.permissions.iter().flatten() {
+                    let list =
+                        |label: &str, v: &[String], out: &mut dyn Write| -> std::io::Result<()> {
+                            if !v.is_empty() {
+                                writeln!(out, "    {label}: {}", v.join(", "))?;
+                            }
+                            Ok(())
+                        };
+                    list("actions", &block.actions, out)?;
+                    list("notActions", &block.not_actions, out)?;
+                    list("dataActions", &block.data_actions, out)?;
+                    list("notDataActions", &block.not_data_actions, out)?;
+                }
+            }
+            if doc.roles.is_empty() && !doc.disabled {
+                writeln!(out, "no role assignment reaches `{}`.", doc.principal)?;
+            }
+        }
+    }
+    Ok(())
+}
