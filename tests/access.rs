@@ -580,3 +580,75 @@ fn access_who_and_what_outputs() {
     assert_eq!(code, 0);
     insta::assert_snapshot!("what_jill_can_do", out);
 }
+
+#[test]
+fn access_report_in_three_formats() {
+    let (code, out, _) = canopy(&["access", "report", "examples/contoso", AT]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("report_human", out);
+    let (code, out, _) = canopy(&[
+        "access",
+        "report",
+        "examples/contoso",
+        AT,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("report JSON parses");
+    let rows = v["access"].as_array().unwrap();
+    assert_eq!(v["summary"]["effectiveRoles"], rows.len());
+    assert!(
+        rows.iter()
+            .any(|r| r["principal"] == "sam.rivera@contoso.com"
+                && r["path"].as_array().unwrap().len() == 3)
+    );
+    let owners = &v["privileged"]["canAssignRoles"];
+    assert!(
+        owners
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["role"] == "Owner")
+    );
+    let (code, out, _) = canopy(&[
+        "access",
+        "report",
+        "examples/contoso",
+        AT,
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("principal,kind,guest,role,roleId,scope,via,path,eligible,conditional,file,line")
+    );
+    assert_eq!(lines.count(), rows.len(), "one CSV line per JSON row");
+    assert!(
+        out.contains("\"partner_fabrikam.com#EXT#@contoso.onmicrosoft.com\"")
+            || out.contains("partner_fabrikam.com#EXT#@contoso.onmicrosoft.com,user,true")
+    );
+}
+
+#[test]
+fn access_report_flags_direct_disabled_and_repeated_assignments() {
+    let a = tree(
+        "report-flags",
+        "kind: User\nname: gone\nenabled: false\n---\nkind: RoleAssignment\nprincipal: gone\nrole: Reader\nscope: /\n---\n\
+kind: RoleAssignment\nprincipal: u\nrole: Reader\nscope: /subscriptions/s1\n---\n\
+kind: RoleAssignment\nprincipal: u\nrole: Reader\nscope: /subscriptions/s1/resourceGroups/rg1\n",
+    );
+    let access = Access::new(&a.tenant, at());
+    let r = canopy::access::report::AccessReport::build(&access);
+    let reasons: Vec<&str> = r.ineffective.iter().map(|f| f.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.iter().any(|x| x.contains("disabled")));
+    assert!(
+        reasons
+            .iter()
+            .any(|x| x.contains("inherited from `/subscriptions/s1`"))
+    );
+    assert_eq!(r.direct_user_assignments.len(), 3);
+}

@@ -19,6 +19,8 @@
 //!   canopy cannot know run-time attributes, so it says so instead of claiming full access.
 //! - Eligible (PIM) assignments grant nothing until activated; expired ones grant nothing.
 
+pub mod report;
+
 use crate::builtin::{self, PatternMatch};
 use crate::load::kinds::PrincipalKind;
 use crate::model::{

@@ -19,6 +19,27 @@ pub enum AccessCommand {
     Who(WhoArgs),
     /// Everything a principal can do: each effective role, where it applies from, and how.
     What(WhatArgs),
+    /// The whole tenant's effective access, with a privileged-access section.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Judge expiry (endDateTime) as of this RFC 3339 time instead of now.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Csv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,13 +103,20 @@ pub struct WhatArgs {
 }
 
 pub fn run(cmd: &AccessCommand, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let tree = match cmd {
-        AccessCommand::Check(a) => &a.tree,
-        AccessCommand::Who(a) => &a.tree,
-        AccessCommand::What(a) => &a.tree,
+    let (path, format, at) = match cmd {
+        AccessCommand::Check(a) => (&a.tree.tree, a.tree.format, a.tree.at),
+        AccessCommand::Who(a) => (&a.tree.tree, a.tree.format, a.tree.at),
+        AccessCommand::What(a) => (&a.tree.tree, a.tree.format, a.tree.at),
+        AccessCommand::Report(a) => {
+            let format = match a.format {
+                ReportFormat::Human => Format::Human,
+                _ => Format::Json,
+            };
+            (&a.tree, format, a.at)
+        }
     };
-    let options = Options { now: tree.at };
-    let analysis = match super::load_or_report(&tree.tree, &options, tree.format, style, out, err) {
+    let options = Options { now: at };
+    let analysis = match super::load_or_report(path, &options, format, style, out, err) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -99,12 +127,13 @@ pub fn run(cmd: &AccessCommand, style: Style, out: &mut dyn Write, err: &mut dyn
             "canopy: the tree has {errors} error(s) (`canopy check` shows them); answers use what resolved"
         );
     }
-    let now = tree.at.unwrap_or_else(jiff::Timestamp::now);
+    let now = at.unwrap_or_else(jiff::Timestamp::now);
     let access = Access::new(&analysis.tenant, now);
     let result = match cmd {
         AccessCommand::Check(a) => check(&analysis, &access, a, out),
         AccessCommand::Who(a) => who(&analysis, &access, a, out),
         AccessCommand::What(a) => what(&analysis, &access, a, out),
+        AccessCommand::Report(a) => report(&analysis, &access, a.format, out),
     };
     match result {
         Ok(()) => EXIT_OK,
@@ -704,4 +733,316 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
         }
     }
     Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RowJson {
+    principal: String,
+    kind: &'static str,
+    guest: bool,
+    eligible: bool,
+    #[serde(flatten)]
+    grant: GrantJson,
+}
+
+fn row_json(a: &Analysis, r: &crate::access::report::Row) -> RowJson {
+    let p = a.tenant.principal(r.principal);
+    RowJson {
+        principal: p.name.value.clone(),
+        kind: p.kind.noun(),
+        guest: p.guest,
+        eligible: r.eligible,
+        grant: grant_json(a, &r.grant),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FlaggedJson {
+    principal: String,
+    role: String,
+    scope: String,
+    reason: String,
+    file: String,
+    line: u32,
+}
+
+fn assignment_json(a: &Analysis, id: crate::model::AssignmentId, reason: &str) -> FlaggedJson {
+    let t = &a.tenant;
+    let ra = &t.role_assignments[id.index()];
+    let pos = position(&a.files, ra.scope_ref.span);
+    FlaggedJson {
+        principal: t.principal(ra.principal).name.value.clone(),
+        role: t.role_name(ra.role).to_string(),
+        scope: t.scopes.path(ra.scope).to_string(),
+        reason: reason.to_string(),
+        file: pos.file,
+        line: pos.line,
+    }
+}
+
+fn report(
+    a: &Analysis,
+    access: &Access,
+    format: ReportFormat,
+    out: &mut dyn Write,
+) -> Result<(), Usage> {
+    use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
+    let r = AccessReport::build(access);
+    let t = &a.tenant;
+    let direct: Vec<FlaggedJson> = r
+        .direct_user_assignments
+        .iter()
+        .map(|id| assignment_json(a, *id, "assigned to a user directly, not through a group"))
+        .collect();
+    let ineffective: Vec<FlaggedJson> = r
+        .ineffective
+        .iter()
+        .map(|f| assignment_json(a, f.assignment, &f.reason))
+        .collect();
+    match format {
+        ReportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let io = |e: csv::Error| Usage(format!("cannot write CSV: {e}"));
+            w.write_record([
+                "principal",
+                "kind",
+                "guest",
+                "role",
+                "roleId",
+                "scope",
+                "via",
+                "path",
+                "eligible",
+                "conditional",
+                "file",
+                "line",
+            ])
+            .map_err(io)?;
+            for row in &r.rows {
+                let j = row_json(a, row);
+                w.write_record([
+                    j.principal.as_str(),
+                    j.kind,
+                    if j.guest { "true" } else { "false" },
+                    &j.grant.role,
+                    j.grant.role_id.as_deref().unwrap_or(""),
+                    &j.grant.scope,
+                    j.grant.via,
+                    &j.grant.path.join(" > "),
+                    if j.eligible { "true" } else { "false" },
+                    if j.grant.conditions.is_empty() {
+                        "false"
+                    } else {
+                        "true"
+                    },
+                    j.grant.file.as_deref().unwrap_or(""),
+                    &j.grant.line.map(|l| l.to_string()).unwrap_or_default(),
+                ])
+                .map_err(io)?;
+            }
+            w.flush()?;
+        }
+        ReportFormat::Json => {
+            // Streamed element by element: a large tenant has hundreds of thousands of rows,
+            // and building one JSON value first would hold them all twice.
+            let json = |v: &dyn erased::Json| -> Result<String, Usage> { v.to_json() };
+            writeln!(out, "{{\n  \"version\": 1,")?;
+            let summary = serde_json::json!({
+                "principals": r.principals(),
+                "effectiveRoles": r.rows.len(),
+                "eligible": r.rows.iter().filter(|x| x.eligible).count(),
+            });
+            writeln!(out, "  \"summary\": {},", json(&summary)?)?;
+            writeln!(out, "  \"privileged\": {{")?;
+            let array = |name: &str,
+                         items: &mut dyn Iterator<Item = Result<String, Usage>>,
+                         last: bool,
+                         out: &mut dyn Write|
+             -> Result<(), Usage> {
+                write!(out, "    \"{name}\": [")?;
+                for (k, item) in items.enumerate() {
+                    write!(out, "{}\n      {}", if k == 0 { "" } else { "," }, item?)?;
+                }
+                writeln!(out, "\n    ]{}", if last { "" } else { "," })?;
+                Ok(())
+            };
+            let rows_of = |ix: &[usize]| {
+                ix.iter()
+                    .map(|i| json(&row_json(a, &r.rows[*i])))
+                    .collect::<Vec<_>>()
+            };
+            array(
+                "canAssignRoles",
+                &mut rows_of(&r.can_assign_roles).into_iter(),
+                false,
+                out,
+            )?;
+            array(
+                "canAssignPolicy",
+                &mut rows_of(&r.can_assign_policy).into_iter(),
+                false,
+                out,
+            )?;
+            let mut owners = r.subscription_owners.iter().map(|(s, ix)| {
+                let names: Vec<String> = ix
+                    .iter()
+                    .map(|i| t.principal(r.rows[*i].principal).name.value.clone())
+                    .collect();
+                json(&serde_json::json!({"subscription": t.sub(*s).name.value, "owners": names}))
+            });
+            array("subscriptionOwners", &mut owners, false, out)?;
+            array(
+                "guestsAndServicePrincipalsWithWriteAccess",
+                &mut rows_of(&r.external_writers).into_iter(),
+                false,
+                out,
+            )?;
+            array(
+                "usersAssignedDirectly",
+                &mut direct.iter().map(|f| json(f)),
+                false,
+                out,
+            )?;
+            array(
+                "assignmentsThatGrantNothingOrRepeat",
+                &mut ineffective.iter().map(|f| json(f)),
+                true,
+                out,
+            )?;
+            writeln!(out, "  }},")?;
+            write!(out, "  \"access\": [")?;
+            for (k, row) in r.rows.iter().enumerate() {
+                write!(
+                    out,
+                    "{}\n    {}",
+                    if k == 0 { "" } else { "," },
+                    json(&row_json(a, row))?
+                )?;
+            }
+            writeln!(out, "\n  ]\n}}")?;
+        }
+        ReportFormat::Human => {
+            writeln!(
+                out,
+                "canopy access report: {} principals hold {} effective roles ({} eligible)",
+                r.principals(),
+                r.rows.len(),
+                r.rows.iter().filter(|x| x.eligible).count()
+            )?;
+            writeln!(out, "\nPrivileged access")?;
+            let section = |title: &str, ix: &[usize], out: &mut dyn Write| -> std::io::Result<()> {
+                writeln!(out, "\n  {title}:")?;
+                if ix.is_empty() {
+                    writeln!(out, "    none")?;
+                }
+                for i in ix {
+                    let row = &r.rows[*i];
+                    writeln!(
+                        out,
+                        "    {}: {}",
+                        t.principal(row.principal).name.value,
+                        describe_grant(a, &row.grant)
+                    )?;
+                }
+                Ok(())
+            };
+            section(
+                &format!("can write role assignments ({ROLE_ASSIGNMENTS_WRITE})"),
+                &r.can_assign_roles,
+                out,
+            )?;
+            section(
+                &format!("can write policy assignments ({POLICY_ASSIGNMENTS_WRITE})"),
+                &r.can_assign_policy,
+                out,
+            )?;
+            writeln!(out, "\n  subscription owners:")?;
+            for (s, ix) in &r.subscription_owners {
+                let mut names: Vec<&str> = ix
+                    .iter()
+                    .map(|i| t.principal(r.rows[*i].principal).name.value.as_str())
+                    .collect();
+                names.dedup();
+                writeln!(out, "    {}: {}", t.sub(*s).name.value, names.join(", "))?;
+            }
+            let unowned: Vec<&str> = t
+                .subscriptions
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !r.subscription_owners.iter().any(|(s, _)| s.index() == *i))
+                .map(|(_, s)| s.name.value.as_str())
+                .collect();
+            if !unowned.is_empty() {
+                writeln!(out, "    without an owner: {}", unowned.join(", "))?;
+            }
+            section(
+                "guests and service principals that can change resources",
+                &r.external_writers,
+                out,
+            )?;
+            let flagged =
+                |title: &str, list: &[FlaggedJson], out: &mut dyn Write| -> std::io::Result<()> {
+                    writeln!(out, "\n  {title}:")?;
+                    if list.is_empty() {
+                        writeln!(out, "    none")?;
+                    }
+                    for f in list {
+                        writeln!(
+                            out,
+                            "    {}: {} at {} ({})  [{}:{}]",
+                            f.principal, f.role, f.scope, f.reason, f.file, f.line
+                        )?;
+                    }
+                    Ok(())
+                };
+            let direct_brief: Vec<FlaggedJson> = direct
+                .into_iter()
+                .map(|mut f| {
+                    f.reason = "direct".into();
+                    f
+                })
+                .collect();
+            flagged(
+                "users assigned roles directly rather than through a group",
+                &direct_brief,
+                out,
+            )?;
+            flagged(
+                "assignments that grant nothing or repeat an inherited one",
+                &ineffective,
+                out,
+            )?;
+            writeln!(
+                out,
+                "\nEffective access ({} rows; --format json or csv for tools)",
+                r.rows.len()
+            )?;
+            let mut last = None;
+            for row in &r.rows {
+                if last != Some(row.principal) {
+                    let p = t.principal(row.principal);
+                    let guest = if p.guest { ", guest" } else { "" };
+                    writeln!(out, "\n  {} ({}{guest})", p.name.value, p.kind.noun())?;
+                    last = Some(row.principal);
+                }
+                let eligible = if row.eligible { "[eligible] " } else { "" };
+                writeln!(out, "    {eligible}{}", describe_grant(a, &row.grant))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Serialize behind a trait object, so one closure can write any JSON element.
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> Result<String, super::Usage>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Result<String, super::Usage> {
+            serde_json::to_string(self).map_err(|e| super::Usage(format!("cannot write JSON: {e}")))
+        }
+    }
 }
