@@ -102,6 +102,18 @@ pub struct WhatArgs {
     pub tree: TreeOptions,
 }
 
+impl AccessCommand {
+    /// Whether the command writes text for a person (and so may go through a pager).
+    pub fn is_human(&self) -> bool {
+        match self {
+            AccessCommand::Check(a) => a.tree.format == Format::Human,
+            AccessCommand::Who(a) => a.tree.format == Format::Human,
+            AccessCommand::What(a) => a.tree.format == Format::Human,
+            AccessCommand::Report(a) => a.format == ReportFormat::Human,
+        }
+    }
+}
+
 pub fn run(cmd: &AccessCommand, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let (path, format, at) = match cmd {
         AccessCommand::Check(a) => (&a.tree.tree, a.tree.format, a.tree.at),

@@ -116,10 +116,37 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check(&args, style, &mut out, &mut err),
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
-        Command::Access(cmd) => access::run(&cmd, style, &mut out, &mut err),
+        Command::Access(cmd) => match (cmd.is_human(), stdout.is_terminal(), pager()) {
+            // Long answers (who, what, report) page in a terminal, as git's do.
+            (true, true, Some(mut child)) => {
+                drop(out);
+                let code = match child.stdin.take() {
+                    Some(mut stdin) => access::run(&cmd, style, &mut stdin, &mut err),
+                    None => access::run(&cmd, style, &mut std::io::stdout().lock(), &mut err),
+                };
+                let _ = child.wait();
+                return code;
+            }
+            _ => access::run(&cmd, style, &mut out, &mut err),
+        },
     };
     let _ = out.flush();
     code
+}
+
+/// The pager for long terminal output: `$CANOPY_PAGER`, else `$PAGER`, else `less -FRX`
+/// (which exits at once when the text fits the screen). An empty value turns paging off.
+fn pager() -> Option<std::process::Child> {
+    let command = std::env::var("CANOPY_PAGER")
+        .or_else(|_| std::env::var("PAGER"))
+        .unwrap_or_else(|_| "less -FRX".to_string());
+    let mut words = command.split_whitespace();
+    let program = words.next()?;
+    std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .ok()
 }
 
 /// Loads a tree for a command, printing why when canopy cannot run.
