@@ -652,3 +652,35 @@ kind: RoleAssignment\nprincipal: u\nrole: Reader\nscope: /subscriptions/s1/resou
     );
     assert_eq!(r.direct_user_assignments.len(), 3);
 }
+
+#[test]
+fn contoso_shows_a_deny_a_condition_and_an_eligible_owner() {
+    let a = contoso();
+    // The deny on production networking beats Brock's Contributor; the pipeline is excluded.
+    let d = decide(
+        &a,
+        "brock@contoso.com",
+        "Microsoft.Network/virtualNetworks/delete",
+        PROD,
+    );
+    assert!(!d.allowed && d.grants.len() == 1 && d.denies.len() == 1);
+    assert!(allowed(
+        &a,
+        "sp-deploy-pipeline",
+        "Microsoft.Network/virtualNetworks/delete",
+        PROD
+    ));
+    // Brad's blob read depends on an ABAC condition.
+    let blob = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+    let d = decide(&a, "brad.adams@contoso.com", blob, STORAGE);
+    assert!(d.allowed && d.conditional);
+    // Priya is eligible for Owner of production: listed, not granted.
+    let d = decide(
+        &a,
+        "priya.nair@contoso.com",
+        "Microsoft.Compute/virtualMachines/delete",
+        SUB,
+    );
+    assert!(!d.allowed);
+    assert_eq!(d.eligible.len(), 1);
+}

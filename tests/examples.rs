@@ -115,9 +115,9 @@ fn contoso_json_counts_what_the_tree_declares() {
     let expected = [
         ("errors", 0),
         ("warnings", 0),
-        // hierarchy/1, subscriptions/3, principals/3, roles/1, assignments/3, policies/3
-        ("files", 14),
-        ("documents", 60),
+        // hierarchy/1, subscriptions/3, principals/3, roles/1, assignments/4, policies/3
+        ("files", 15),
+        ("documents", 63),
         // root, contoso, platform + identity/management/connectivity, landing-zones,
         // production + corp/online, sandbox, decommissioned
         ("managementGroups", 12),
@@ -129,7 +129,9 @@ fn contoso_json_counts_what_the_tree_declares() {
         // 9 users, 5 groups, 3 service principals
         ("principals", 17),
         ("customRoles", 1),
-        ("roleAssignments", 14),
+        // including Priya's eligible Owner and Brad's conditional blob reader
+        ("roleAssignments", 16),
+        ("denyAssignments", 1),
         ("policyDefinitions", 2),
         ("policyAssignments", 3),
         ("policyExemptions", 2),
