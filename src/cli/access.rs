@@ -270,13 +270,34 @@ fn grant_json(a: &Analysis, g: &Grant) -> GrantJson {
     }
 }
 
-fn describe_grant(a: &Analysis, g: &Grant) -> String {
-    let j = grant_json(a, g);
-    let how = if j.path.len() <= 1 {
+/// How a role reaches the principal: "assigned directly" or "through p → group → group".
+fn how(path: &[String]) -> String {
+    if path.len() <= 1 {
         "assigned directly".to_string()
     } else {
-        format!("through {}", j.path.join(" → "))
-    };
+        format!("through {}", path.join(" → "))
+    }
+}
+
+/// A titled list of grants, one per line; nothing when the list is empty.
+fn write_grants(
+    a: &Analysis,
+    title: &str,
+    grants: &[Grant],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if !grants.is_empty() {
+        writeln!(out, "\n{title}")?;
+        for g in grants {
+            writeln!(out, "  {}", describe_grant(a, g))?;
+        }
+    }
+    Ok(())
+}
+
+fn describe_grant(a: &Analysis, g: &Grant) -> String {
+    let j = grant_json(a, g);
+    let how = how(&j.path);
     let what = match g.source {
         Source::CoAdministrator(_) => format!("{} (classic co-administrator)", j.role),
         Source::Assignment(_) => j.role,
@@ -415,12 +436,7 @@ fn write_decision(
         )?;
         return Ok(());
     }
-    if !d.grants.is_empty() {
-        writeln!(out, "\ngranted by:")?;
-        for g in &d.grants {
-            writeln!(out, "  {}", describe_grant(a, g))?;
-        }
-    }
+    write_grants(a, "granted by:", &d.grants, out)?;
     if !d.denies.is_empty() {
         writeln!(
             out,
@@ -451,24 +467,12 @@ fn write_decision(
                 "\nno role assignment applies to `{name}` at this scope."
             )?;
         } else {
-            writeln!(
-                out,
-                "\nno role that applies here grants it. Roles that apply here:"
-            )?;
-            for g in &d.other_roles {
-                writeln!(out, "  {}", describe_grant(a, g))?;
-            }
+            let title = "no role that applies here grants it. Roles that apply here:";
+            write_grants(a, title, &d.other_roles, out)?;
         }
     }
-    if !d.eligible.is_empty() {
-        writeln!(
-            out,
-            "\neligible (Privileged Identity Management; grants nothing until activated):"
-        )?;
-        for g in &d.eligible {
-            writeln!(out, "  {}", describe_grant(a, g))?;
-        }
-    }
+    let title = "eligible (Privileged Identity Management; grants nothing until activated):";
+    write_grants(a, title, &d.eligible, out)?;
     Ok(())
 }
 
@@ -597,11 +601,7 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
                 writeln!(out, "\n{} ({}{guest})", p.name, p.kind)?;
                 for x in &p.access {
                     let g = &x.grant;
-                    let how = if g.path.len() <= 1 {
-                        "assigned directly".to_string()
-                    } else {
-                        format!("through {}", g.path.join(" → "))
-                    };
+                    let how = how(&g.path);
                     let eligible = if x.eligible { "[eligible] " } else { "" };
                     writeln!(out, "  {eligible}{} from {} ({how})", g.role, g.scope)?;
                 }
@@ -715,11 +715,7 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
             }
             for r in &doc.roles {
                 let g = &r.grant;
-                let how = if g.path.len() <= 1 {
-                    "assigned directly".to_string()
-                } else {
-                    format!("through {}", g.path.join(" → "))
-                };
+                let how = how(&g.path);
                 let eligible = if r.eligible { "[eligible] " } else { "" };
                 writeln!(out, "  {eligible}{} at {} ({how})", g.role, g.scope)?;
                 for c in &g.conditions {
