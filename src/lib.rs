@@ -23,6 +23,7 @@ pub mod config;
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod source;
 
