@@ -363,7 +363,7 @@ pub static KINDS: &[KindSpec] = &[
             opt(
                 "mode",
                 Ty::Enum(POLICY_MODES),
-                "`All` (default) or `Indexed`.",
+                "`All` or `Indexed`. Omitted means `Indexed`, as Azure's REST API and CLI treat a missing mode (the portal always writes `All`).",
             ),
             opt(
                 "parameters",
