@@ -11,6 +11,7 @@
 #[doc(hidden)]
 pub mod format;
 mod matching;
+pub mod policies;
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
