@@ -387,11 +387,7 @@ fn stages(dir: &Path, config: &canopy::config::Config, runs: usize) -> Stages {
         st.resolve.push(t.elapsed());
 
         let t = Instant::now();
-        let cx = canopy::check::Ctx {
-            tenant: &tenant,
-            config,
-            now: jiff::Timestamp::now(),
-        };
+        let cx = canopy::check::Ctx::new(&tenant, config, jiff::Timestamp::now());
         let checked = canopy::check::run_checks(&cx);
         st.checks.push(t.elapsed());
         assert!(

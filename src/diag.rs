@@ -72,6 +72,9 @@ codes! {
     UnknownAction => "unknown-action",
     MembershipCycle => "membership-cycle",
     ExpiredAssignment => "expired-assignment",
+    PolicyViolation => "policy-violation",
+    PolicyAudit => "policy-audit",
+    UnsupportedPolicy => "unsupported-policy",
     Config => "config",
 }
 

@@ -158,11 +158,11 @@ fn load_in_pool(root: PathBuf, options: &Options) -> Result<Analysis, Error> {
         findings.extend(l.findings);
     }
     let tenant = model::resolve(docs.into_iter().flatten(), &mut findings);
-    let cx = check::Ctx {
-        tenant: &tenant,
-        config: &config,
-        now: options.now.unwrap_or_else(jiff::Timestamp::now),
-    };
+    let cx = check::Ctx::new(
+        &tenant,
+        &config,
+        options.now.unwrap_or_else(jiff::Timestamp::now),
+    );
     findings.extend(check::run_checks(&cx));
     findings.retain_mut(|f| {
         f.severity = config.severity_of(f.code);

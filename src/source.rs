@@ -108,6 +108,16 @@ fn line_starts(text: &str) -> Vec<u32> {
     starts
 }
 
+/// canopy's own built-in policy definitions, so findings and reports can point into them like
+/// into any file of the tree.
+static BUILTIN_POLICIES: std::sync::LazyLock<SourceFile> = std::sync::LazyLock::new(|| {
+    SourceFile::new(
+        "<canopy built-in>/policy-definitions.yaml".into(),
+        "<canopy built-in>/policy-definitions.yaml".into(),
+        Arc::from(crate::builtin::policies::TEXT),
+    )
+});
+
 /// Every file canopy read, addressed by [`FileId`].
 #[derive(Debug, Default)]
 pub struct Files {
@@ -120,6 +130,9 @@ impl Files {
         FileId(self.files.len() as u32 - 1)
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
+        if id == crate::builtin::policies::FILE {
+            return &BUILTIN_POLICIES;
+        }
         &self.files[id.0 as usize]
     }
     pub fn len(&self) -> usize {

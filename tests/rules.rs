@@ -311,6 +311,9 @@ fixture_tests! {
     unknown_action_fail, unknown_action_pass: UnknownAction "unknown-action";
     membership_cycle_fail, membership_cycle_pass: MembershipCycle "membership-cycle";
     expired_assignment_fail, expired_assignment_pass: ExpiredAssignment "expired-assignment";
+    policy_violation_fail, policy_violation_pass: PolicyViolation "policy-violation";
+    policy_audit_fail, policy_audit_pass: PolicyAudit "policy-audit";
+    unsupported_policy_fail, unsupported_policy_pass: UnsupportedPolicy "unsupported-policy";
 }
 
 #[test]

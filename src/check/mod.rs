@@ -26,10 +26,13 @@ mod membership_cycle;
 mod multiple_parents;
 mod multiple_roots;
 mod no_root;
+mod policy_audit;
+mod policy_violation;
 mod schema;
 mod unknown_action;
 mod unknown_reference;
 mod unreadable_file;
+mod unsupported_policy;
 mod yaml_syntax;
 
 /// What a check reads.
@@ -38,6 +41,25 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     /// The moment expiry is judged against (normally now; `--at` for audits and tests).
     pub now: jiff::Timestamp,
+    /// Policy compliance, computed once for the checks that need it.
+    pub compliance: std::sync::OnceLock<crate::policy::assess::Compliance>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(tenant: &'a Tenant, config: &'a Config, now: jiff::Timestamp) -> Self {
+        Ctx {
+            tenant,
+            config,
+            now,
+            compliance: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every policy assignment evaluated on the tenant (computed on first use).
+    pub fn compliance(&self) -> &crate::policy::assess::Compliance {
+        self.compliance
+            .get_or_init(|| crate::policy::assess::assess(self.tenant, self.now))
+    }
 }
 
 /// A rule's metadata and documentation: the one text behind `canopy rules`, JSON and SARIF help.
@@ -98,6 +120,9 @@ pub static RULES: &[&Rule] = &[
     &unknown_action::RULE,
     &membership_cycle::RULE,
     &expired_assignment::RULE,
+    &policy_violation::RULE,
+    &policy_audit::RULE,
+    &unsupported_policy::RULE,
     &config_error::RULE,
 ];
 

@@ -748,7 +748,7 @@ impl<'a> Converter<'a> {
 
     fn policy_definition(&mut self, rec: &Record) -> Option<PolicyDefinitionDoc> {
         let policy_rule = rec.get("policyRule")?.clone();
-        self.check_policy_rule(&policy_rule);
+        // The rule itself is checked by the policy evaluator (`policy::parse`), at each node.
         let parameters = rec.get("parameters").cloned();
         if let Some(p) = &parameters
             && !matches!(p.value, Value::Map(_) | Value::Null)
@@ -772,58 +772,6 @@ impl<'a> Converter<'a> {
             parameters,
             policy_rule,
         })
-    }
-
-    /// Azure requires a policy rule to be `{if: <condition>, then: {effect: <effect>}}`.
-    /// The condition language itself is evaluated (and checked) by the policy engine.
-    fn check_policy_rule(&mut self, rule: &Node) {
-        let Value::Map(entries) = &rule.value else {
-            self.schema_error(
-                self.span(rule),
-                "expected a mapping",
-                format!(
-                    "`policyRule` must be a mapping with `if` and `then`, found {}",
-                    rule.value.kind_name()
-                ),
-                None,
-            );
-            return;
-        };
-        for key in ["if", "then"] {
-            if !entries.iter().any(|e| e.key == key) {
-                self.schema_error(
-                    Span::new(self.file, rule.start, rule.start),
-                    "in this policy rule",
-                    format!("`policyRule` is missing `{key}`"),
-                    Some("a policy rule is `{if: <condition>, then: {effect: deny}}`".into()),
-                );
-            }
-        }
-        for e in entries {
-            if e.key != "if" && e.key != "then" {
-                self.schema_error(
-                    Span::new(self.file, e.key_start, e.key_end),
-                    "unknown field",
-                    format!("unknown field `{}` in policyRule", e.key),
-                    Some("a policy rule has only `if` and `then`".into()),
-                );
-            }
-        }
-        if let Some(then) = entries.iter().find(|e| e.key == "then") {
-            let has_effect =
-                matches!(&then.value.value, Value::Map(m) if m.iter().any(|e| e.key == "effect"));
-            if !has_effect {
-                self.schema_error(
-                    self.span(&then.value),
-                    "no effect",
-                    "`then` must be a mapping with an `effect`".into(),
-                    Some(
-                        "write `then: {effect: deny}` or `effect: \"[parameters('effect')]\"`"
-                            .into(),
-                    ),
-                );
-            }
-        }
     }
 
     fn policy_assignment(&mut self, rec: &Record) -> Option<PolicyAssignmentDoc> {

@@ -184,6 +184,8 @@ pub struct DenyAssignment {
 
 #[derive(Debug, Clone)]
 pub struct PolicyDefinition {
+    /// One of Azure's built-in definitions canopy ships, rather than one of the tree's.
+    pub builtin: bool,
     pub name: Text,
     pub display_name: Option<Text>,
     pub id: Option<Text>,

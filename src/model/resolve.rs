@@ -795,6 +795,7 @@ fn add_policy_definition(
         }
     }
     t.policy_definitions.push(PolicyDefinition {
+        builtin: false,
         name: p.name,
         display_name: p.display_name,
         id: p.id,
@@ -803,6 +804,26 @@ fn add_policy_definition(
         parameters: p.parameters,
         policy_rule: p.policy_rule,
     });
+}
+
+/// Adds a built-in definition to the tenant once, indexed like the tree's own.
+fn add_builtin_policy(t: &mut Tenant, b: &crate::load::kinds::PolicyDefinitionDoc) -> PolicyDefId {
+    if let Some(Some(id)) = t.policy_index.get(key(&b.name.value).as_ref()) {
+        return *id;
+    }
+    let id = PolicyDefId(t.policy_definitions.len() as u32);
+    t.policy_index.insert(key(&b.name.value), Some(id));
+    t.policy_definitions.push(PolicyDefinition {
+        builtin: true,
+        name: b.name.clone(),
+        display_name: b.display_name.clone(),
+        id: b.id.clone(),
+        description: b.description.clone(),
+        mode: b.mode.clone(),
+        parameters: b.parameters.clone(),
+        policy_rule: b.policy_rule.clone(),
+    });
+    id
 }
 
 fn add_policy_assignment(
@@ -828,19 +849,29 @@ fn add_policy_assignment(
             );
             None
         }
-        None => {
-            let near = suggest(
-                &p.policy.value,
-                t.policy_definitions.iter().map(|d| d.name.value.as_str()),
-            );
-            findings.push(unknown(
-                p.policy.span,
-                "policy definition",
-                &p.policy.value,
-                near,
-            ));
-            None
-        }
+        None => match crate::builtin::policies::policy(&p.policy.value) {
+            // Azure's built-in definitions are always there; add one the first time it is named.
+            Some(b) => Some(add_builtin_policy(t, b)),
+            None => {
+                let builtin = crate::builtin::policies::policies()
+                    .iter()
+                    .filter_map(|b| b.display_name.as_ref().map(|d| d.value.as_str()));
+                let near = suggest(
+                    &p.policy.value,
+                    t.policy_definitions
+                        .iter()
+                        .map(|d| d.name.value.as_str())
+                        .chain(builtin),
+                );
+                findings.push(unknown(
+                    p.policy.span,
+                    "policy definition",
+                    &p.policy.value,
+                    near,
+                ));
+                None
+            }
+        },
     };
     let not_scopes: Vec<(Text, ScopeId)> = p
         .not_scopes

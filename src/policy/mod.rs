@@ -40,6 +40,7 @@
 //! assert_eq!(outcome.reason, "location East US is not in [westus]");
 //! ```
 
+pub mod assess;
 pub mod ast;
 pub mod eval;
 pub mod parse;

@@ -368,14 +368,15 @@ impl Parser {
                 self.err(PolicyError::invalid(
                     key_span(e),
                     format!("unknown key `{}` in `then`", e.key),
-                ));
+                )
+                .help("`then` holds only `effect` (and `details` for effects canopy does not evaluate)"));
             }
         }
         let Some(node) = effect else {
-            self.err(PolicyError::invalid(
-                Span::of(node),
-                "`then` has no `effect`",
-            ));
+            self.err(
+                PolicyError::invalid(Span::of(node), "`then` has no `effect`")
+                    .help("write `then: {effect: deny}` or `effect: \"[parameters('effect')]\"`"),
+            );
             return None;
         };
         self.effect(node)

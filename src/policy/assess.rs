@@ -1,0 +1,264 @@
+//! Compliance of the whole tenant: every policy assignment applied to every resource, resource
+//! group and subscription below its scope (except its notScopes), with exemptions and
+//! enforcement mode, in parallel over resources.
+//!
+//! Azure's rules: an assignment applies at its scope and below it, except its notScopes;
+//! assignments at several levels all apply, so a resource must satisfy each one; an exemption
+//! (Waiver or Mitigated) for an assignment exempts its scope and below until it expires;
+//! `enforcementMode: DoNotEnforce` still evaluates and reports, but enforces nothing.
+//! <https://learn.microsoft.com/azure/governance/policy/concepts/assignment-structure>
+
+use super::eval::{Bound, Outcome, Resource, ResourceKind, bind};
+use super::{ErrorKind, PolicyError, Site, ast::Effect, parse_model};
+use crate::diag::{Code, Finding};
+use crate::model::{ExemptionId, PolicyAssignmentId, ScopeId, ScopeKind, Tenant};
+use crate::source::{FileId, Span};
+use rayon::prelude::*;
+
+/// One assignment evaluated against one resource, resource group or subscription.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    pub assignment: PolicyAssignmentId,
+    pub target: ScopeId,
+    pub outcome: Outcome,
+    /// The exemption that exempts the target, if any (expired ones exempt nothing).
+    pub exemption: Option<ExemptionId>,
+    pub enforced: bool,
+}
+
+impl Evaluation {
+    pub fn compliant(&self) -> bool {
+        !self.outcome.applies
+    }
+}
+
+/// Every evaluation, and the problems met binding definitions to assignments.
+#[derive(Debug, Default)]
+pub struct Compliance {
+    /// Sorted by target scope path, then assignment.
+    pub results: Vec<Evaluation>,
+    pub problems: Vec<Finding>,
+}
+
+fn finding_of(e: &PolicyError, file: FileId, code: Code, label: &str) -> Finding {
+    let span = Span::new(file, e.start, e.end);
+    let mut f = Finding::new(code, span, label, e.message.clone());
+    f.help = e.help.clone();
+    f
+}
+
+/// Assesses every assignment of the tenant as of `now` (for exemption expiry).
+pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
+    let mut problems = Vec::new();
+    // Parse each definition once; its problems are reported once, at the definition.
+    let definitions: Vec<_> = t
+        .policy_definitions
+        .iter()
+        .map(|d| match parse_model(d) {
+            Ok(def) => Some(def),
+            Err(errors) => {
+                let file = d.name.span.file;
+                for e in &errors {
+                    let (code, label) = match e.kind {
+                        ErrorKind::Unsupported => {
+                            (Code::UnsupportedPolicy, "not supported by canopy")
+                        }
+                        ErrorKind::Invalid => (Code::Schema, "not valid Azure Policy"),
+                    };
+                    problems.push(finding_of(e, file, code, label));
+                }
+                None
+            }
+        })
+        .collect();
+    // Bind each assignment's parameters once.
+    let bound: Vec<Option<Bound>> = t
+        .policy_assignments
+        .iter()
+        .map(|a| {
+            let def = definitions[a.policy.index()].as_ref()?;
+            match bind(def, &a.parameters) {
+                Ok(b) => Some(b),
+                Err(errors) => {
+                    let d = &t.policy_definitions[a.policy.index()];
+                    for e in &errors {
+                        problems.push(bind_problem(e, a, d));
+                    }
+                    None
+                }
+            }
+        })
+        .collect();
+    // Assignments by the scope they are made at, so each target sees only its ancestors'.
+    let mut at_scope: Vec<Vec<PolicyAssignmentId>> = vec![Vec::new(); t.scopes.len()];
+    for (i, a) in t.policy_assignments.iter().enumerate() {
+        if bound[i].is_some() {
+            at_scope[a.scope.index()].push(PolicyAssignmentId(i as u32));
+        }
+    }
+    let targets: Vec<ScopeId> = (0..t.scopes.len() as u32)
+        .map(ScopeId)
+        .filter(|s| {
+            matches!(
+                t.scopes.kind(*s),
+                ScopeKind::Subscription(_) | ScopeKind::ResourceGroup(_) | ScopeKind::Resource(_)
+            )
+        })
+        .collect();
+    let mut results: Vec<Evaluation> = targets
+        .par_iter()
+        .flat_map_iter(|&target| {
+            let view = View::of(t, target);
+            let mut out = Vec::new();
+            for scope in t.scopes.ancestors(target) {
+                for &aid in &at_scope[scope.index()] {
+                    let a = &t.policy_assignments[aid.index()];
+                    let Some(b) = &bound[aid.index()] else {
+                        continue;
+                    };
+                    if a.not_scopes
+                        .iter()
+                        .any(|(_, ns)| t.scopes.contains(*ns, target))
+                    {
+                        continue;
+                    }
+                    let resource = view.resource();
+                    if !b.applies_to(&resource) || b.effect() == Effect::Disabled {
+                        continue;
+                    }
+                    let outcome = b.evaluate(&resource);
+                    let exemption = t
+                        .policy_exemptions
+                        .iter()
+                        .enumerate()
+                        .find(|(_, e)| {
+                            e.policy_assignment == aid
+                                && t.scopes.contains(e.scope, target)
+                                && e.expires_on.as_ref().is_none_or(|x| x.value > now)
+                        })
+                        .map(|(i, _)| ExemptionId(i as u32));
+                    out.push(Evaluation {
+                        assignment: aid,
+                        target,
+                        outcome,
+                        exemption,
+                        enforced: a.enforced,
+                    });
+                }
+            }
+            out
+        })
+        .collect();
+    results.par_sort_by_cached_key(|e| (t.scopes.path(e.target).to_lowercase(), e.assignment));
+    Compliance { results, problems }
+}
+
+/// A problem binding an assignment's parameters, as the codes say: an unknown
+/// parameter is `unknown-reference`; a missing or disallowed value is `schema`.
+fn bind_problem(
+    e: &PolicyError,
+    a: &crate::model::PolicyAssignment,
+    d: &crate::model::PolicyDefinition,
+) -> Finding {
+    match e.site {
+        Site::Assignment => {
+            let code = if e.message.contains("is not declared") {
+                Code::UnknownReference
+            } else {
+                Code::Schema
+            };
+            finding_of(e, a.name.span.file, code, "here")
+        }
+        Site::Definition => {
+            let mut f = Finding::new(
+                if e.kind == ErrorKind::Unsupported {
+                    Code::UnsupportedPolicy
+                } else {
+                    Code::Schema
+                },
+                a.policy_ref.span,
+                "this assignment",
+                format!("policy assignment `{}`: {}", a.name.value, e.message),
+            )
+            .related(Span::new(d.name.span.file, e.start, e.end), "declared here");
+            f.help = e.help.clone();
+            f
+        }
+    }
+}
+
+/// The strings a policy sees of one target, borrowed from the tenant.
+struct View<'t> {
+    name: &'t str,
+    type_: &'t str,
+    location: Option<&'t str>,
+    id: &'t str,
+    rg_location: Option<&'t str>,
+    kind: ResourceKind,
+    tag_pairs: Vec<(String, String)>,
+}
+
+impl<'t> View<'t> {
+    fn of(t: &'t Tenant, target: ScopeId) -> View<'t> {
+        let id = t.scopes.path(target);
+        let tags = |v: &[(crate::source::Text, crate::source::Text)]| {
+            v.iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect()
+        };
+        match t.scopes.kind(target) {
+            ScopeKind::Resource(r) => {
+                let res = &t.resources[r.index()];
+                let rg = &t.resource_groups[res.resource_group.index()];
+                View {
+                    name: &res.name.value,
+                    type_: &res.resource_type.value,
+                    location: res.location.as_ref().map(|l| l.value.as_str()),
+                    id,
+                    rg_location: rg.location.as_ref().map(|l| l.value.as_str()),
+                    kind: ResourceKind::Resource,
+                    tag_pairs: tags(&res.tags),
+                }
+            }
+            ScopeKind::ResourceGroup(g) => {
+                let rg = &t.resource_groups[g.index()];
+                View {
+                    name: &rg.name.value,
+                    type_: "Microsoft.Resources/subscriptions/resourceGroups",
+                    location: rg.location.as_ref().map(|l| l.value.as_str()),
+                    id,
+                    rg_location: rg.location.as_ref().map(|l| l.value.as_str()),
+                    kind: ResourceKind::ResourceGroup,
+                    tag_pairs: tags(&rg.tags),
+                }
+            }
+            _ => {
+                let name = match t.scopes.kind(target) {
+                    ScopeKind::Subscription(s) => t.sub(s).name.value.as_str(),
+                    _ => "",
+                };
+                View {
+                    name,
+                    type_: "Microsoft.Resources/subscriptions",
+                    location: None,
+                    id,
+                    rg_location: None,
+                    kind: ResourceKind::Subscription,
+                    tag_pairs: Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn resource(&self) -> Resource<'_> {
+        Resource {
+            name: self.name,
+            type_: self.type_,
+            location: self.location,
+            id: self.id,
+            tags: &self.tag_pairs,
+            resource_group_location: self.rg_location,
+            kind: self.kind,
+        }
+    }
+}
