@@ -390,10 +390,10 @@ fn stages(dir: &Path, config: &canopy::config::Config, runs: usize) -> Stages {
         let cx = canopy::check::Ctx::new(&tenant, config, jiff::Timestamp::now());
         let checked = canopy::check::run_checks(&cx);
         st.checks.push(t.elapsed());
-        assert!(
-            findings.is_empty() && checked.is_empty(),
-            "tree stays clean"
-        );
+        // The generated policies use aliases and locations canopy reports (unsupported-policy,
+        // policy-violation); loading and resolving must stay clean.
+        assert!(findings.is_empty(), "tree loads and resolves clean");
+        std::hint::black_box(&checked);
 
         let t = Instant::now();
         drop((tenant, source_files, findings, checked));

@@ -772,6 +772,26 @@ pub(crate) fn mentions_resource(e: &Expr) -> bool {
 }
 
 /// Recursive descent over a template expression:
+/// Whether brackets and parentheses pair up outside single-quoted strings (`''` escapes a quote).
+fn balanced(s: &str) -> bool {
+    let mut stack = Vec::new();
+    let mut in_string = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_string, c) {
+            (true, '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            (true, '\'') | (false, '\'') => in_string = !in_string,
+            (false, '(' | '[') => stack.push(c),
+            (false, ')') if stack.pop() != Some('(') => return false,
+            (false, ']') if stack.pop() != Some('[') => return false,
+            _ => {}
+        }
+    }
+    !in_string && stack.is_empty()
+}
+
 /// `expr := primary ('.' ident)*`, `primary := 'string' | integer | ident '(' (expr (',' expr)*)? ')'`.
 struct Template<'s> {
     s: &'s str,
@@ -779,11 +799,24 @@ struct Template<'s> {
 }
 
 impl Template<'_> {
+    /// canopy parses a subset of ARM's expression language. An expression whose brackets,
+    /// parentheses and quotes balance may still be valid ARM (indexing with `[...]`, functions
+    /// canopy does not know), so it is reported as unsupported; an unbalanced one is invalid.
     fn syntax(&self, what: &str) -> (ErrorKind, String) {
-        (
-            ErrorKind::Invalid,
-            format!("invalid template expression `[{}]`: {what}", self.s),
-        )
+        if balanced(self.s) {
+            (
+                ErrorKind::Unsupported,
+                format!(
+                    "template expression `[{}]` is not one canopy evaluates: {what}",
+                    self.s
+                ),
+            )
+        } else {
+            (
+                ErrorKind::Invalid,
+                format!("invalid template expression `[{}]`: {what}", self.s),
+            )
+        }
     }
 
     fn ws(&mut self) {
