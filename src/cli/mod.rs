@@ -2,6 +2,7 @@
 //! arguments and calls [`run`].
 
 pub mod access;
+pub mod policy;
 mod rules;
 mod tree;
 
@@ -41,6 +42,8 @@ pub enum Command {
     /// Effective access: who can do what where, and why, as Azure decides it.
     #[command(subcommand)]
     Access(access::AccessCommand),
+    /// Policy compliance: every assignment evaluated on every resource below it.
+    Policy(policy::PolicyArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check(&args, style, &mut out, &mut err),
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
+        Command::Policy(args) => policy::run(&args, style, &mut out, &mut err),
         Command::Access(cmd) => match (cmd.is_human(), stdout.is_terminal(), pager()) {
             // Long answers (who, what, report) page in a terminal, as git's do.
             (true, true, Some(mut child)) => {

@@ -1,0 +1,421 @@
+//! `canopy policy`: every evaluation (a resource, resource group or subscription against an
+//! assignment that applies to it) with its verdict and reason, compliance per assignment and
+//! per subscription; `canopy policy effective --scope S`: the assignments in force at S.
+
+use super::access::ReportFormat;
+use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
+use crate::Analysis;
+use crate::model::{ScopeId, ScopeKind, Tenant};
+use crate::policy::assess::{Compliance, Evaluation, assess};
+use crate::report::human::Style;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: Option<PolicyCommand>,
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+    /// Only the evaluations that fail.
+    #[arg(long)]
+    pub non_compliant: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Judge exemption expiry as of this RFC 3339 time instead of now.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// The policy assignments in force at a scope, where each comes from, and the resulting
+    /// allowed locations.
+    Effective(EffectiveArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EffectiveArgs {
+    /// The tree's directory.
+    #[arg(default_value = ".")]
+    pub tree: PathBuf,
+    /// An Azure scope string.
+    #[arg(long)]
+    pub scope: String,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub at: Option<jiff::Timestamp>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    scope: String,
+    assignment: String,
+    policy: String,
+    effect: &'static str,
+    compliant: bool,
+    exempt: bool,
+    enforced: bool,
+    reason: String,
+}
+
+fn row(t: &Tenant, e: &Evaluation) -> Row {
+    let a = &t.policy_assignments[e.assignment.index()];
+    let d = &t.policy_definitions[a.policy.index()];
+    let inherited = if a.scope == e.target {
+        String::new()
+    } else {
+        format!(" (inherited from {})", t.scopes.path(a.scope))
+    };
+    Row {
+        scope: t.scopes.path(e.target).to_string(),
+        assignment: a.name.value.clone(),
+        policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
+        effect: e.outcome.effect.name(),
+        compliant: e.compliant(),
+        exempt: e.exemption.is_some(),
+        enforced: e.enforced,
+        reason: if e.compliant() {
+            "compliant".to_string()
+        } else {
+            format!("{}{inherited}", e.outcome.reason)
+        },
+    }
+}
+
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+struct Tally {
+    evaluated: usize,
+    compliant: usize,
+    exempt: usize,
+    percent_compliant: f64,
+}
+
+impl Tally {
+    fn add(&mut self, e: &Evaluation) {
+        self.evaluated += 1;
+        if e.compliant() {
+            self.compliant += 1;
+        } else if e.exemption.is_some() {
+            self.exempt += 1;
+        }
+    }
+    fn done(mut self) -> Self {
+        // Exempt resources count as compliant, as Azure's compliance percentage does.
+        self.percent_compliant = if self.evaluated == 0 {
+            100.0
+        } else {
+            ((self.compliant + self.exempt) as f64 * 1000.0 / self.evaluated as f64).round() / 10.0
+        };
+        self
+    }
+}
+
+fn subscription_of(t: &Tenant, s: ScopeId) -> Option<String> {
+    t.scopes.ancestors(s).find_map(|a| match t.scopes.kind(a) {
+        ScopeKind::Subscription(id) => Some(t.sub(id).name.value.clone()),
+        _ => None,
+    })
+}
+
+pub fn run(args: &PolicyArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if let Some(PolicyCommand::Effective(e)) = &args.command {
+        return effective(e, style, out, err);
+    }
+    let format = if args.format == ReportFormat::Human {
+        Format::Human
+    } else {
+        Format::Json
+    };
+    let options = crate::Options { now: args.at };
+    let a = match super::load_or_report(&args.tree, &options, format, style, out, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let c = assess(&a.tenant, now);
+    match write_results(&a, &c, args, out) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(err, "canopy: cannot write output: {e}");
+            EXIT_CANNOT_RUN
+        }
+    }
+}
+
+fn write_results(
+    a: &Analysis,
+    c: &Compliance,
+    args: &PolicyArgs,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let t = &a.tenant;
+    let shown: Vec<&Evaluation> = c
+        .results
+        .iter()
+        .filter(|e| !args.non_compliant || !e.compliant())
+        .collect();
+    let mut total = Tally::default();
+    let mut per_assignment: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    let mut per_subscription: BTreeMap<String, Tally> = BTreeMap::new();
+    for e in &c.results {
+        total.add(e);
+        let asg = &t.policy_assignments[e.assignment.index()];
+        per_assignment
+            .entry((asg.name.value.clone(), t.scopes.path(asg.scope).to_string()))
+            .or_default()
+            .add(e);
+        if let Some(s) = subscription_of(t, e.target) {
+            per_subscription.entry(s).or_default().add(e);
+        }
+    }
+    let total = total.done();
+    match args.format {
+        ReportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            for e in &shown {
+                w.serialize(row(t, e)).map_err(std::io::Error::other)?;
+            }
+            w.flush()?;
+        }
+        ReportFormat::Json => {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Summary {
+                #[serde(flatten)]
+                total: Tally,
+                per_assignment: Vec<serde_json::Value>,
+                per_subscription: Vec<serde_json::Value>,
+            }
+            let summary = Summary {
+                total: total.clone(),
+                per_assignment: per_assignment
+                    .into_iter()
+                    .map(|((name, scope), tally)| {
+                        serde_json::json!({"assignment": name, "scope": scope, "compliance": tally.done()})
+                    })
+                    .collect(),
+                per_subscription: per_subscription
+                    .into_iter()
+                    .map(|(s, tally)| serde_json::json!({"subscription": s, "compliance": tally.done()}))
+                    .collect(),
+            };
+            let results: Vec<Row> = shown.iter().map(|e| row(t, e)).collect();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({"version": 1, "results": results, "summary": summary}),
+            )
+            .map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Human => {
+            for e in &shown {
+                let r = row(t, e);
+                let verdict = match (r.compliant, r.exempt, r.enforced) {
+                    (true, _, _) => "compliant",
+                    (false, true, _) => "exempt",
+                    (false, false, false) => "non-compliant (not enforced)",
+                    (false, false, true) => "non-compliant",
+                };
+                writeln!(out, "{verdict:<28} {:<8} {}", r.effect, r.scope)?;
+                writeln!(out, "    {} ({}): {}", r.assignment, r.policy, r.reason)?;
+            }
+            writeln!(
+                out,
+                "\n{} evaluations: {} compliant, {} exempt, {} non-compliant ({}% compliant)",
+                total.evaluated,
+                total.compliant,
+                total.exempt,
+                total.evaluated - total.compliant - total.exempt,
+                total.percent_compliant
+            )?;
+            writeln!(out, "\nby assignment:")?;
+            for ((name, scope), tally) in per_assignment {
+                let tally = tally.done();
+                writeln!(
+                    out,
+                    "  {:>5.1}%  {name} at {scope} ({} evaluated)",
+                    tally.percent_compliant, tally.evaluated
+                )?;
+            }
+            writeln!(out, "\nby subscription:")?;
+            for (s, tally) in per_subscription {
+                let tally = tally.done();
+                writeln!(
+                    out,
+                    "  {:>5.1}%  {s} ({} evaluated)",
+                    tally.percent_compliant, tally.evaluated
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InForce {
+    assignment: String,
+    policy: String,
+    /// Where the assignment is made.
+    from: String,
+    enforced: bool,
+    exempt: bool,
+    parameters: BTreeMap<String, serde_json::Value>,
+}
+
+fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let options = crate::Options { now: args.at };
+    let a = match super::load_or_report(&args.tree, &options, args.format, style, out, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let t = &a.tenant;
+    let s = match t.resolve_scope(&args.scope) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "canopy: {}{}",
+                e.message,
+                e.help.map(|h| format!("; {h}")).unwrap_or_default()
+            );
+            return EXIT_CANNOT_RUN;
+        }
+    };
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let mut in_force = Vec::new();
+    // Nearest first would hide the root's; list from the top down, as inheritance flows.
+    let mut chain: Vec<ScopeId> = t.scopes.ancestors(s).collect();
+    chain.reverse();
+    let mut allowed: Option<Vec<String>> = None;
+    for scope in chain {
+        for asg in t.policy_assignments.iter().filter(|x| x.scope == scope) {
+            if asg
+                .not_scopes
+                .iter()
+                .any(|(_, ns)| t.scopes.contains(*ns, s))
+            {
+                continue;
+            }
+            let aid = t
+                .policy_assignments
+                .iter()
+                .position(|x| std::ptr::eq(x, asg))
+                .unwrap_or(0);
+            let exempt = t.policy_exemptions.iter().any(|e| {
+                e.policy_assignment.index() == aid
+                    && t.scopes.contains(e.scope, s)
+                    && e.expires_on.as_ref().is_none_or(|x| x.value > now)
+            });
+            let d = &t.policy_definitions[asg.policy.index()];
+            let parameters: BTreeMap<String, serde_json::Value> = asg
+                .parameters
+                .iter()
+                .map(|(k, v)| (k.value.clone(), node_json(v)))
+                .collect();
+            // Allowed locations intersect down the hierarchy: a resource must satisfy each.
+            if asg.enforced && !exempt {
+                for (k, v) in &parameters {
+                    if k.eq_ignore_ascii_case("listOfAllowedLocations")
+                        && let Some(list) = v.as_array()
+                    {
+                        let here: Vec<String> = list
+                            .iter()
+                            .filter_map(|x| x.as_str())
+                            .map(|x| x.to_lowercase().replace(' ', ""))
+                            .collect();
+                        allowed = Some(match allowed {
+                            None => here,
+                            Some(prev) => prev.into_iter().filter(|l| here.contains(l)).collect(),
+                        });
+                    }
+                }
+            }
+            in_force.push(InForce {
+                assignment: asg.name.value.clone(),
+                policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
+                from: t.scopes.path(asg.scope).to_string(),
+                enforced: asg.enforced,
+                exempt,
+                parameters,
+            });
+        }
+    }
+    let result = match args.format {
+        Format::Json => serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "version": 1,
+                "scope": t.scopes.path(s),
+                "assignments": in_force,
+                "allowedLocations": allowed,
+            }),
+        )
+        .map_err(std::io::Error::other)
+        .and_then(|_| writeln!(out)),
+        Format::Human => (|| {
+            writeln!(out, "policy in force at `{}`:\n", t.scopes.path(s))?;
+            if in_force.is_empty() {
+                writeln!(out, "  no policy assignment applies here")?;
+            }
+            for f in &in_force {
+                let mut notes = Vec::new();
+                if !f.enforced {
+                    notes.push("not enforced");
+                }
+                if f.exempt {
+                    notes.push("exempt here");
+                }
+                let notes = if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", notes.join(", "))
+                };
+                writeln!(
+                    out,
+                    "  {} ({}) from {}{notes}",
+                    f.assignment, f.policy, f.from
+                )?;
+                for (k, v) in &f.parameters {
+                    writeln!(out, "      {k}: {v}")?;
+                }
+            }
+            match &allowed {
+                Some(l) if l.is_empty() => writeln!(
+                    out,
+                    "\nallowed locations: none (the lists in force have nothing in common)"
+                ),
+                Some(l) => writeln!(out, "\nallowed locations: {}", l.join(", ")),
+                None => writeln!(out, "\nallowed locations: any (no location list applies)"),
+            }
+        })(),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(_) => EXIT_CANNOT_RUN,
+    }
+}
+
+fn node_json(n: &crate::load::yaml::Node) -> serde_json::Value {
+    use crate::load::yaml::Value;
+    match &n.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(i) => (*i).into(),
+        Value::Float(f) => (*f).into(),
+        Value::Str(s) => s.clone().into(),
+        Value::Seq(items) => items.iter().map(node_json).collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|e| (e.key.clone(), node_json(&e.value)))
+            .collect(),
+    }
+}
