@@ -112,3 +112,68 @@ fn effective_policy_intersects_allowed_locations_down_the_hierarchy() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["allowedLocations"], serde_json::Value::Null);
 }
+
+/// The seed's Production scenario on examples/contoso: `check` passes while `policy` shows
+/// real non-compliance, each case the way Azure treats it.
+#[test]
+fn contoso_production_scenario() {
+    let (code, out) = canopy(&["policy", "examples/contoso", AT, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = v["results"].as_array().unwrap();
+    let at = |suffix: &str, assignment: &str| {
+        results.iter().find(|r| {
+            r["scope"].as_str().unwrap().ends_with(suffix) && r["assignment"] == assignment
+        })
+    };
+    // A compliant VM, and a `global` resource the location rule lets through.
+    let vm = at("/virtualMachines/vm-web-01", "allowed-locations-production").unwrap();
+    assert_eq!(vm["compliant"], true);
+    let tm = at(
+        "/trafficManagerProfiles/tm-contoso-web",
+        "allowed-locations-production",
+    )
+    .unwrap();
+    assert_eq!(tm["compliant"], true);
+    // Audited: non-compliant, enforced, not exempt (its exemption expired).
+    let dr = at("/resourceGroups/DR", "production-resource-group-locations").unwrap();
+    assert_eq!(
+        (
+            dr["compliant"].as_bool(),
+            dr["effect"].as_str(),
+            dr["exempt"].as_bool()
+        ),
+        (Some(false), Some("audit"), Some(false))
+    );
+    // Under DoNotEnforce: non-compliant, not enforced.
+    let tag = at("/resourceGroups/DR", "require-cost-center").unwrap();
+    assert_eq!(
+        (tag["compliant"].as_bool(), tag["enforced"].as_bool()),
+        (Some(false), Some(false))
+    );
+    // Exempted by a waiver.
+    let replica = at(
+        "/registries/crcontosostorefronteast",
+        "allowed-locations-production",
+    )
+    .unwrap();
+    assert_eq!(
+        (replica["compliant"].as_bool(), replica["exempt"].as_bool()),
+        (Some(false), Some(true))
+    );
+    // notScopes: the sandbox's Japan VM is not evaluated by the Contoso-wide rule.
+    assert!(
+        at(
+            "/virtualMachines/vm-experiment-japan",
+            "allowed-locations-contoso"
+        )
+        .is_none()
+    );
+    // Out of scope: nothing reaches the marketing trial under the root group.
+    assert!(!results.iter().any(|r| {
+        r["scope"]
+            .as_str()
+            .unwrap()
+            .contains("contoso-marketing-trial")
+    }));
+}
