@@ -177,3 +177,147 @@ fn contoso_production_scenario() {
             .contains("contoso-marketing-trial")
     }));
 }
+
+/// Azure's published built-in definitions, loaded verbatim (their `properties`, with `kind` and
+/// a name added) as custom definitions, give the same verdicts as the built-ins canopy ships,
+/// on the same resources and parameters.
+#[test]
+fn published_builtins_loaded_verbatim_agree_with_canopys() {
+    let reference = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/policy-definitions");
+    let shipped = [
+        (
+            "AllowedLocations_Deny.json",
+            "listOfAllowedLocations",
+            "[westus, West Europe]",
+        ),
+        (
+            "ResourceGroupAllowedLocations_Deny.json",
+            "listOfAllowedLocations",
+            "[westus]",
+        ),
+        (
+            "AllowedResourceTypes_Deny.json",
+            "listOfResourceTypesAllowed",
+            "[Microsoft.Compute/virtualMachines, Microsoft.Storage/storageAccounts]",
+        ),
+        (
+            "InvalidResourceTypes_Deny.json",
+            "listOfResourceTypesNotAllowed",
+            "[Microsoft.Network/publicIPAddresses]",
+        ),
+    ];
+    let mut docs = String::from(
+        r#"kind: ManagementGroup
+name: root
+---
+kind: Subscription
+name: s1
+resourceGroups:
+  - name: rg-west
+    location: westus
+    resources:
+      - {name: vm1, type: Microsoft.Compute/virtualMachines, location: westus}
+      - {name: vm2, type: Microsoft.Compute/virtualMachines, location: eastus}
+      - {name: st1, type: Microsoft.Storage/storageAccounts, location: West Europe}
+      - {name: pip1, type: Microsoft.Network/publicIPAddresses, location: westus}
+      - {name: tm1, type: Microsoft.Network/trafficManagerProfiles, location: global}
+  - name: rg-east
+    location: East US
+"#,
+    );
+    for (file, param, values) in shipped {
+        let text =
+            std::fs::read_to_string(reference.join(file)).expect("CI provides ../shared/reference");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let guid = v["name"].as_str().unwrap();
+        let mut custom = v["properties"].as_object().unwrap().clone();
+        custom.insert("kind".into(), "PolicyDefinition".into());
+        custom.insert("name".into(), format!("verbatim-{guid}").into());
+        // JSON is YAML: the published definition goes in as written.
+        docs.push_str(&format!("---\n{}\n", serde_json::Value::Object(custom)));
+        for (name, policy) in [
+            (format!("ours-{guid}"), guid.to_string()),
+            (format!("theirs-{guid}"), format!("verbatim-{guid}")),
+        ] {
+            docs.push_str(&format!(
+                "---\nkind: PolicyAssignment\nname: {name}\nscope: /subscriptions/s1\npolicy: {policy}\nparameters:\n  {param}: {values}\n"
+            ));
+        }
+    }
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-verbatim");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tree.yaml"), &docs).unwrap();
+    let (code, out) = canopy(&["policy", dir.to_str().unwrap(), AT, "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = v["results"].as_array().unwrap();
+    let mut compared = 0;
+    for ours in results
+        .iter()
+        .filter(|r| r["assignment"].as_str().unwrap().starts_with("ours-"))
+    {
+        let guid = &ours["assignment"].as_str().unwrap()[5..];
+        let theirs = results
+            .iter()
+            .find(|r| r["scope"] == ours["scope"] && r["assignment"] == format!("theirs-{guid}"))
+            .unwrap_or_else(|| panic!("no verbatim verdict for {} under {guid}", ours["scope"]));
+        for key in ["compliant", "effect"] {
+            assert_eq!(
+                ours[key], theirs[key],
+                "{key} of {} under {guid}",
+                ours["scope"]
+            );
+        }
+        compared += 1;
+    }
+    // Every target under every shipped definition, both ways (modes differ: Indexed skips
+    // resource groups and the subscription).
+    assert!(compared >= 4 * 5, "compared only {compared} verdicts");
+    // And the verdicts are the right ones.
+    let verdict = |suffix: &str, guid: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["scope"].as_str().unwrap().ends_with(suffix)
+                    && r["assignment"] == format!("ours-{guid}")
+            })
+            .map(|r| r["compliant"].as_bool().unwrap())
+    };
+    let locations = "e56962a6-4747-49cd-b67b-bf8b01975c4c";
+    assert_eq!(verdict("/vm1", locations), Some(true));
+    assert_eq!(verdict("/vm2", locations), Some(false));
+    assert_eq!(
+        verdict("/st1", locations),
+        Some(true),
+        "West Europe is westeurope"
+    );
+    assert_eq!(verdict("/tm1", locations), Some(true), "global is allowed");
+    assert_eq!(
+        verdict(
+            "/resourceGroups/rg-east",
+            "e765b5de-1225-4ba3-bd56-1ac6695af988"
+        ),
+        Some(false)
+    );
+    assert_eq!(
+        verdict(
+            "/resourceGroups/rg-west",
+            "e765b5de-1225-4ba3-bd56-1ac6695af988"
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        verdict("/pip1", "a08ec900-254a-4555-9bf5-e42af04b5c5c"),
+        Some(false)
+    );
+    assert_eq!(
+        verdict("/pip1", "6c112d4e-5bc7-47ae-a041-ea2d9dccd749"),
+        Some(false)
+    );
+    assert_eq!(
+        verdict("/vm1", "6c112d4e-5bc7-47ae-a041-ea2d9dccd749"),
+        Some(true)
+    );
+}

@@ -575,6 +575,10 @@ displayName: Allowed locations
 id: 3007ee8b-4cb1-4a03-bde9-a7d437228c5e
 description: Restricts where resources may be deployed.
 mode: indexed
+metadata: {category: General, version: 1.1.0}
+policyType: Custom
+version: 1.1.0
+versions: [1.1.0, 1.0.0]
 parameters:
   listOfAllowedLocations:
     type: Array

@@ -375,6 +375,26 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Any,
                 "The rule, as in Azure: `{if: <condition>, then: {effect: ...}}`.",
             ),
+            opt(
+                "metadata",
+                Ty::Any,
+                "Azure's free-form metadata (category, version, ...); kept, not evaluated.",
+            ),
+            opt(
+                "policyType",
+                Ty::Str,
+                "As Azure exports it (`Custom`, `BuiltIn`, `Static`); informational.",
+            ),
+            opt(
+                "version",
+                Ty::Str,
+                "The definition's version, such as `1.1.0`; informational.",
+            ),
+            opt(
+                "versions",
+                Ty::StrList,
+                "The versions Azure lists for a built-in definition; informational.",
+            ),
         ],
     },
     KindSpec {
