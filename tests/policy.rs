@@ -321,3 +321,88 @@ resourceGroups:
         Some(true)
     );
 }
+
+#[test]
+fn effective_output() {
+    let (code, out) = canopy(&[
+        "policy",
+        "effective",
+        "examples/contoso",
+        AT,
+        "--scope",
+        "/subscriptions/contoso-prod/resourceGroups/Prod",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("effective_contoso_prod", out);
+}
+
+/// Assignment parameters are validated against the definition, with the issue's codes: an
+/// undeclared parameter is `unknown-reference`; a missing required value or one outside
+/// allowedValues is `schema`.
+#[test]
+fn assignment_parameters_are_checked_against_the_definition() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-parameters");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tree.yaml"),
+        r#"kind: ManagementGroup
+name: root
+---
+kind: Subscription
+name: s1
+---
+kind: PolicyAssignment
+name: typo
+scope: /subscriptions/s1
+policy: Allowed locations
+parameters:
+  listOfAllowedLocations: [westus]
+  listOfAllowedLocation: [eastus]
+---
+kind: PolicyAssignment
+name: missing
+scope: /subscriptions/s1
+policy: Allowed locations
+---
+kind: PolicyAssignment
+name: bad-effect
+scope: /subscriptions/s1
+policy: Allowed locations
+parameters:
+  listOfAllowedLocations: [westus]
+  effect: Modify
+"#,
+    )
+    .unwrap();
+    let a = canopy::load_with(
+        &dir,
+        &canopy::Options {
+            now: Some(AT[5..].parse().unwrap()),
+        },
+    )
+    .unwrap();
+    let found: Vec<(&str, &str)> = a
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.message.as_str()))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == "unknown-reference" && m.contains("listOfAllowedLocation`")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|(c, m)| *c == "schema"
+            && m.contains("`missing`")
+            && m.contains("listOfAllowedLocations")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == "schema" && m.contains("Modify")),
+        "{found:#?}"
+    );
+}
