@@ -297,7 +297,8 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
     chain.reverse();
     let mut allowed: Option<Vec<String>> = None;
     for scope in chain {
-        for asg in t.policy_assignments.iter().filter(|x| x.scope == scope) {
+        let here = t.policy_assignments.iter().enumerate();
+        for (aid, asg) in here.filter(|(_, x)| x.scope == scope) {
             if asg
                 .not_scopes
                 .iter()
@@ -305,11 +306,6 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             {
                 continue;
             }
-            let aid = t
-                .policy_assignments
-                .iter()
-                .position(|x| std::ptr::eq(x, asg))
-                .unwrap_or(0);
             let exempt = t.policy_exemptions.iter().any(|e| {
                 e.policy_assignment.index() == aid
                     && t.scopes.contains(e.scope, s)
