@@ -149,6 +149,70 @@ fn load_in_pool(root: PathBuf, options: &Options) -> Result<Analysis, Error> {
         return Err(Error::NoYaml { path: root });
     }
     let loaded = load::load_files(walked);
+    Ok(analyse(root, config, loaded, options))
+}
+
+/// A file of a tree held in memory: its path relative to the tree (with `/`), and its bytes.
+/// What a Git revision, an archive or an editor buffer gives instead of a directory.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Loads, resolves and checks a tree given as files in memory (for instance, read from a Git
+/// revision), exactly as [`load_with`] does a directory: `canopy.toml` among the entries is the
+/// configuration; hidden paths and excluded files are skipped. `root` labels the files' paths.
+pub fn load_entries(
+    root: impl AsRef<Path>,
+    entries: Vec<Entry>,
+    options: &Options,
+) -> Result<Analysis, Error> {
+    let root = root.as_ref().to_path_buf();
+    match pool() {
+        Some(pool) => pool.install(|| load_entries_in_pool(root, entries, options)),
+        None => load_entries_in_pool(root, entries, options),
+    }
+}
+
+fn load_entries_in_pool(
+    root: PathBuf,
+    mut entries: Vec<Entry>,
+    options: &Options,
+) -> Result<Analysis, Error> {
+    let config = match entries.iter().find(|e| e.name == config::FILE_NAME) {
+        None => Config::default(),
+        Some(e) => parse_config(root.join(config::FILE_NAME), e.bytes.clone())?,
+    };
+    entries.retain(|e| {
+        let hidden = e.name.split('/').any(|part| part.starts_with('.'));
+        load::is_yaml(Path::new(&e.name)) && !hidden && !config.is_excluded(&e.name)
+    });
+    if entries.is_empty() {
+        return Err(Error::NoYaml { path: root });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    use rayon::prelude::*;
+    let loaded: Vec<load::LoadedFile> = entries
+        .into_par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .map(|(i, e)| {
+            let path = root.join(&e.name);
+            load::load_bytes(FileId(i as u32), e.name, path, e.bytes)
+        })
+        .collect();
+    Ok(analyse(root, config, loaded, options))
+}
+
+/// Resolves loaded files into a tenant and runs every check: the part of loading shared by
+/// directories and in-memory trees.
+fn analyse(
+    root: PathBuf,
+    config: Config,
+    loaded: Vec<load::LoadedFile>,
+    options: &Options,
+) -> Analysis {
     let mut files = Files::default();
     let mut docs = Vec::with_capacity(loaded.len());
     let mut findings = Vec::new();
@@ -169,13 +233,13 @@ fn load_in_pool(root: PathBuf, options: &Options) -> Result<Analysis, Error> {
         f.severity != Severity::Off
     });
     diag::sort_findings(&mut findings);
-    Ok(Analysis {
+    Analysis {
         root,
         files,
         config,
         tenant,
         findings,
-    })
+    }
 }
 
 fn read_config(root: &Path) -> Result<Config, Error> {
@@ -190,6 +254,11 @@ fn read_config(root: &Path) -> Result<Config, Error> {
             });
         }
     };
+    parse_config(path, bytes)
+}
+
+/// Parses `canopy.toml`'s bytes; a problem becomes [`Error::Config`] with the file to draw.
+fn parse_config(path: PathBuf, bytes: Vec<u8>) -> Result<Config, Error> {
     let (text, parsed) = match String::from_utf8(bytes) {
         Ok(text) => {
             let parsed = Config::parse(&text, FileId(0));

@@ -99,7 +99,8 @@ pub fn walk(root: &Path, config: &Config) -> Vec<Walked> {
     out
 }
 
-fn is_yaml(p: &Path) -> bool {
+/// Whether a path names a YAML file (`.yaml` or `.yml`, any case).
+pub fn is_yaml(p: &Path) -> bool {
     p.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
