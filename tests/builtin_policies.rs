@@ -3,8 +3,7 @@
 //! parameter's type, default, allowed values and strong type, and the rule, exactly.
 
 use canopy::builtin::policies::policies;
-use canopy::load::yaml::{Node, Value};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::path::PathBuf;
 
 fn reference(file: &str) -> Json {
@@ -18,24 +17,6 @@ fn reference(file: &str) -> Json {
         )
     });
     serde_json::from_str(&text).expect("reference JSON parses")
-}
-
-/// Our YAML node as JSON, keys in order, so it compares with Azure's JSON exactly.
-fn json(node: &Node) -> Json {
-    match &node.value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::Float(f) => Json::from(*f),
-        Value::Str(s) => Json::String(s.clone()),
-        Value::Seq(items) => Json::Array(items.iter().map(json).collect()),
-        Value::Map(entries) => Json::Object(
-            entries
-                .iter()
-                .map(|e| (e.key.clone(), json(&e.value)))
-                .collect::<Map<_, _>>(),
-        ),
-    }
 }
 
 const SHIPPED: &[&str] = &[
@@ -72,13 +53,13 @@ fn each_builtin_equals_azures_published_definition() {
             "{file}: mode"
         );
         assert_eq!(
-            json(&ours.policy_rule),
+            ours.policy_rule.to_json(),
             props["policyRule"],
             "{file}: policyRule"
         );
         // Parameters: the facts (type, defaultValue, allowedValues, strongType), not the texts.
         let theirs = props["parameters"].as_object().unwrap();
-        let ours_params = json(ours.parameters.as_ref().expect("parameters"));
+        let ours_params = ours.parameters.as_ref().expect("parameters").to_json();
         let ours_params = ours_params.as_object().unwrap();
         assert_eq!(
             ours_params.keys().collect::<Vec<_>>(),

@@ -306,16 +306,13 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             {
                 continue;
             }
-            let exempt = t.policy_exemptions.iter().any(|e| {
-                e.policy_assignment.index() == aid
-                    && t.scopes.contains(e.scope, s)
-                    && e.expires_on.as_ref().is_none_or(|x| x.value > now)
-            });
+            let aid = crate::model::PolicyAssignmentId(aid as u32);
+            let exempt = crate::policy::assess::exemption_for(t, aid, s, now).is_some();
             let d = &t.policy_definitions[asg.policy.index()];
             let parameters: BTreeMap<String, serde_json::Value> = asg
                 .parameters
                 .iter()
-                .map(|(k, v)| (k.value.clone(), node_json(v)))
+                .map(|(k, v)| (k.value.clone(), v.to_json()))
                 .collect();
             // Allowed locations intersect down the hierarchy: a resource must satisfy each.
             if asg.enforced && !exempt {
@@ -397,21 +394,5 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
     match result {
         Ok(()) => EXIT_OK,
         Err(_) => EXIT_CANNOT_RUN,
-    }
-}
-
-fn node_json(n: &crate::load::yaml::Node) -> serde_json::Value {
-    use crate::load::yaml::Value;
-    match &n.value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => (*b).into(),
-        Value::Int(i) => (*i).into(),
-        Value::Float(f) => (*f).into(),
-        Value::Str(s) => s.clone().into(),
-        Value::Seq(items) => items.iter().map(node_json).collect(),
-        Value::Map(entries) => entries
-            .iter()
-            .map(|e| (e.key.clone(), node_json(&e.value)))
-            .collect(),
     }
 }

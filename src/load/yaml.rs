@@ -43,6 +43,25 @@ pub struct Entry {
     pub value: Node,
 }
 
+impl Node {
+    /// The value as JSON, mapping keys in order: for reports and for comparing with Azure's
+    /// JSON. Spans are dropped.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => (*f).into(),
+            Value::Str(s) => s.clone().into(),
+            Value::Seq(items) => items.iter().map(Node::to_json).collect(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.to_json()))
+                .collect(),
+        }
+    }
+}
+
 impl Value {
     /// The YAML word for this kind of value, for messages such as "expected a string, found a mapping".
     pub fn kind_name(&self) -> &'static str {

@@ -127,16 +127,7 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
                         continue;
                     }
                     let outcome = b.evaluate(&resource);
-                    let exemption = t
-                        .policy_exemptions
-                        .iter()
-                        .enumerate()
-                        .find(|(_, e)| {
-                            e.policy_assignment == aid
-                                && t.scopes.contains(e.scope, target)
-                                && e.expires_on.as_ref().is_none_or(|x| x.value > now)
-                        })
-                        .map(|(i, _)| ExemptionId(i as u32));
+                    let exemption = exemption_for(t, aid, target, now);
                     out.push(Evaluation {
                         assignment: aid,
                         target,
@@ -151,6 +142,24 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
         .collect();
     results.par_sort_by_cached_key(|e| (t.scopes.path(e.target).to_lowercase(), e.assignment));
     Compliance { results, problems }
+}
+
+/// The exemption that exempts `target` from an assignment as of `now`: one for that assignment
+/// at the target's scope or above it, not expired (an expired exemption exempts nothing).
+pub fn exemption_for(
+    t: &Tenant,
+    assignment: PolicyAssignmentId,
+    target: ScopeId,
+    now: jiff::Timestamp,
+) -> Option<ExemptionId> {
+    t.policy_exemptions
+        .iter()
+        .position(|e| {
+            e.policy_assignment == assignment
+                && t.scopes.contains(e.scope, target)
+                && e.expires_on.as_ref().is_none_or(|x| x.value > now)
+        })
+        .map(|i| ExemptionId(i as u32))
 }
 
 /// A problem binding an assignment's parameters, as the codes say: an unknown
