@@ -21,6 +21,8 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod diff;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod policy;
@@ -44,9 +46,24 @@ pub struct Analysis {
     pub tenant: Tenant,
     /// Every finding, at its configured severity, sorted by file and position.
     pub findings: Vec<Finding>,
+    /// Every policy assignment evaluated on the tenant (computed once, for the checks).
+    pub compliance: policy::assess::Compliance,
 }
 
 impl Analysis {
+    /// The analysis of a tree that does not exist (at a Git revision before it was added): no
+    /// files, an empty tenant, no findings. What a diff compares a new tree against.
+    pub fn empty(root: impl Into<PathBuf>) -> Analysis {
+        Analysis {
+            root: root.into(),
+            files: Files::default(),
+            config: Config::default(),
+            tenant: Tenant::default(),
+            findings: Vec::new(),
+            compliance: policy::assess::Compliance::default(),
+        }
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
@@ -184,10 +201,7 @@ fn load_entries_in_pool(
         None => Config::default(),
         Some(e) => parse_config(root.join(config::FILE_NAME), e.bytes.clone())?,
     };
-    entries.retain(|e| {
-        let hidden = e.name.split('/').any(|part| part.starts_with('.'));
-        load::is_yaml(Path::new(&e.name)) && !hidden && !config.is_excluded(&e.name)
-    });
+    entries.retain(|e| is_tree_file(&config, &e.name));
     if entries.is_empty() {
         return Err(Error::NoYaml { path: root });
     }
@@ -205,6 +219,38 @@ fn load_entries_in_pool(
     Ok(analyse(root, config, loaded, options))
 }
 
+/// Whether a file of a tree given by relative name (with `/`) is one canopy reads: a YAML file,
+/// not hidden, not excluded by the configuration. The rule the directory walk applies.
+pub fn is_tree_file(config: &Config, name: &str) -> bool {
+    let hidden = name.split('/').any(|part| part.starts_with('.'));
+    load::is_yaml(Path::new(name)) && !hidden && !config.is_excluded(name)
+}
+
+/// Resolves files already read and parsed (each at its own [`FileId`]) into a tenant and runs
+/// every check: what [`load_with`] does after reading a directory. For callers that cache
+/// parsed files, such as a walk through Git history that parses each blob once.
+pub fn analyse_loaded(
+    root: impl Into<PathBuf>,
+    config: Config,
+    loaded: Vec<load::LoadedFile>,
+    options: &Options,
+) -> Analysis {
+    let root = root.into();
+    match pool() {
+        Some(pool) => pool.install(|| analyse(root, config, loaded, options)),
+        None => analyse(root, config, loaded, options),
+    }
+}
+
+/// Runs `f` on canopy's own thread pool (see [`pool`]), for callers that parse files
+/// themselves with [`load::load_bytes`].
+pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match pool() {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
 /// Resolves loaded files into a tenant and runs every check: the part of loading shared by
 /// directories and in-memory trees.
 fn analyse(
@@ -217,7 +263,7 @@ fn analyse(
     let mut docs = Vec::with_capacity(loaded.len());
     let mut findings = Vec::new();
     for l in loaded {
-        files.add(l.file);
+        files.insert(l.id, l.file);
         docs.push(l.docs);
         findings.extend(l.findings);
     }
@@ -228,6 +274,9 @@ fn analyse(
         options.now.unwrap_or_else(jiff::Timestamp::now),
     );
     findings.extend(check::run_checks(&cx));
+    let now = cx.now;
+    let compliance = cx.compliance.into_inner();
+    let compliance = compliance.unwrap_or_else(|| policy::assess::assess(&tenant, now));
     findings.retain_mut(|f| {
         f.severity = config.severity_of(f.code);
         f.severity != Severity::Off
@@ -239,6 +288,7 @@ fn analyse(
         config,
         tenant,
         findings,
+        compliance,
     }
 }
 
@@ -258,7 +308,7 @@ fn read_config(root: &Path) -> Result<Config, Error> {
 }
 
 /// Parses `canopy.toml`'s bytes; a problem becomes [`Error::Config`] with the file to draw.
-fn parse_config(path: PathBuf, bytes: Vec<u8>) -> Result<Config, Error> {
+pub fn parse_config(path: PathBuf, bytes: Vec<u8>) -> Result<Config, Error> {
     let (text, parsed) = match String::from_utf8(bytes) {
         Ok(text) => {
             let parsed = Config::parse(&text, FileId(0));

@@ -50,7 +50,8 @@ impl Text {
 }
 
 /// One loaded file: its path relative to the tree, its text, and where its lines start.
-#[derive(Debug)]
+/// Cloning is cheap: the text and line starts are shared.
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path as shown to users: relative to the tree root, with `/` separators.
     pub name: String,
@@ -118,37 +119,53 @@ static BUILTIN_POLICIES: std::sync::LazyLock<SourceFile> = std::sync::LazyLock::
     )
 });
 
-/// Every file canopy read, addressed by [`FileId`].
+/// Every file canopy read, addressed by [`FileId`]. Ids are usually dense (0, 1, 2, ...), but a
+/// tree read from Git revisions keeps one id per path across the whole history, so a revision
+/// may hold only some of them: [`Files::insert`] places a file at its id.
 #[derive(Debug, Default)]
 pub struct Files {
-    files: Vec<SourceFile>,
+    files: Vec<Option<SourceFile>>,
+    count: usize,
 }
 
 impl Files {
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
+        let id = FileId(self.files.len() as u32);
+        self.insert(id, file);
+        id
+    }
+    /// Places a file at a given id (replacing any file there).
+    pub fn insert(&mut self, id: FileId, file: SourceFile) {
+        let i = id.0 as usize;
+        if self.files.len() <= i {
+            self.files.resize_with(i + 1, || None);
+        }
+        if self.files[i].replace(file).is_none() {
+            self.count += 1;
+        }
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
         if id == crate::builtin::policies::FILE {
             return &BUILTIN_POLICIES;
         }
-        &self.files[id.0 as usize]
+        self.files[id.0 as usize]
+            .as_ref()
+            .expect("every span points into a file of its own analysis")
     }
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.count
     }
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.count == 0
     }
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(i as u32), f)))
     }
     pub fn total_bytes(&self) -> usize {
-        self.files.iter().map(|f| f.text.len()).sum()
+        self.iter().map(|(_, f)| f.text.len()).sum()
     }
     /// The text a span covers.
     pub fn text(&self, span: Span) -> &str {

@@ -142,6 +142,11 @@ impl<'t> Access<'t> {
         }
     }
 
+    /// The moment expiry is judged against.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.now
+    }
+
     /// The principal and every group it belongs to, transitively, each with the path from the
     /// principal to it. Breadth-first, so each path is a shortest one; cycles end the walk.
     pub fn memberships(&self, p: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {

@@ -2,6 +2,7 @@
 //! arguments and calls [`run`].
 
 pub mod access;
+pub mod diff;
 pub mod policy;
 mod rules;
 mod tree;
@@ -44,6 +45,11 @@ pub enum Command {
     Access(access::AccessCommand),
     /// Policy compliance: every assignment evaluated on every resource below it.
     Policy(policy::PolicyArgs),
+    /// What a change does, read from Git: access gained and lost, escalations, policy
+    /// violations, hierarchy and object changes, findings introduced and fixed.
+    Diff(diff::DiffArgs),
+    /// The tenant's activity log: the access, policy and hierarchy changes of every commit.
+    Log(diff::LogArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -120,20 +126,40 @@ pub fn run(cli: Cli) -> u8 {
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
         Command::Policy(args) => policy::run(&args, style, &mut out, &mut err),
-        Command::Access(cmd) => match (cmd.is_human(), stdout.is_terminal(), pager()) {
-            // Long answers (who, what, report) page in a terminal, as git's do.
-            (true, true, Some(mut child)) => {
-                drop(out);
-                let code = match child.stdin.take() {
-                    Some(mut stdin) => access::run(&cmd, style, &mut stdin, &mut err),
-                    None => access::run(&cmd, style, &mut std::io::stdout().lock(), &mut err),
-                };
-                let _ = child.wait();
-                return code;
-            }
-            _ => access::run(&cmd, style, &mut out, &mut err),
-        },
+        Command::Diff(args) => diff::run_diff(&args, style, &mut out, &mut err),
+        Command::Log(args) => {
+            let human = args.format == diff::LogFormat::Human;
+            return paged(human, out, |w| diff::run_log(&args, w, &mut err));
+        }
+        Command::Access(cmd) => {
+            let human = cmd.is_human();
+            return paged(human, out, |w| access::run(&cmd, style, w, &mut err));
+        }
     };
+    let _ = out.flush();
+    code
+}
+
+/// Runs a command whose human output can be long (access answers, the log) through the pager
+/// when writing to a terminal, as git does; straight to stdout otherwise.
+fn paged(
+    human: bool,
+    mut out: std::io::StdoutLock<'static>,
+    run: impl FnOnce(&mut dyn Write) -> u8,
+) -> u8 {
+    if human
+        && std::io::stdout().is_terminal()
+        && let Some(mut child) = pager()
+    {
+        drop(out);
+        let code = match child.stdin.take() {
+            Some(mut stdin) => run(&mut stdin),
+            None => run(&mut std::io::stdout().lock()),
+        };
+        let _ = child.wait();
+        return code;
+    }
+    let code = run(&mut out);
     let _ = out.flush();
     code
 }

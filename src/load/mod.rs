@@ -123,7 +123,10 @@ fn relative_name(root: &Path, p: &Path) -> String {
 }
 
 /// What reading one file produced.
+#[derive(Debug, Clone)]
 pub struct LoadedFile {
+    /// The id every span of this file carries.
+    pub id: FileId,
     pub file: SourceFile,
     pub docs: Vec<Doc>,
     pub findings: Vec<Finding>,
@@ -151,6 +154,11 @@ pub fn load_files(walked: Vec<Walked>) -> Vec<LoadedFile> {
         .collect()
 }
 
+/// A file canopy could not read, as a loaded file carrying one `unreadable-file` finding.
+pub fn unreadable_file(id: FileId, name: String, path: PathBuf, message: String) -> LoadedFile {
+    unreadable(id, name, path, message, None)
+}
+
 fn unreadable(
     id: FileId,
     name: String,
@@ -164,6 +172,7 @@ fn unreadable(
             .to_string(),
     );
     LoadedFile {
+        id,
         file: SourceFile::new(name, path, Arc::from("")),
         docs: Vec::new(),
         findings: vec![f],
@@ -208,6 +217,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
         )
         .help("canopy reads UTF-8 YAML; save the file as UTF-8, or exclude it in canopy.toml");
         return LoadedFile {
+            id,
             file: SourceFile::new(name, path, text),
             docs: Vec::new(),
             findings: vec![f],
@@ -234,6 +244,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
         )
         .help("canopy reads UTF-8 YAML; re-encode the file as UTF-8");
         return LoadedFile {
+            id,
             file,
             docs: Vec::new(),
             findings: vec![f],
@@ -252,6 +263,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
         );
     }
     LoadedFile {
+        id,
         file,
         docs,
         findings,

@@ -16,7 +16,7 @@ pub struct Document {
     pub summary: Summary,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     pub code: &'static str,
@@ -34,7 +34,7 @@ pub struct Diagnostic {
     pub rule: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Debug, Clone)]
 pub struct Related {
     pub file: String,
     pub line: u32,
@@ -71,7 +71,8 @@ pub struct TreeCounts {
     pub policy_exemptions: usize,
 }
 
-fn diagnostic(files: &Files, f: &Finding) -> Diagnostic {
+/// One finding as JSON.
+pub fn diagnostic(files: &Files, f: &Finding) -> Diagnostic {
     let p = position(files, f.primary.span);
     Diagnostic {
         code: f.code.as_str(),

@@ -1,6 +1,7 @@
 //! Output formats. Each is a leaf taking the analysis and a writer; the exit code is decided
 //! once, in `cli`.
 
+pub mod diff;
 pub mod human;
 pub mod json;
 

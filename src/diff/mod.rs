@@ -1,0 +1,424 @@
+//! What a change does to a tenant: two analysed trees (usually two Git revisions) compared
+//! object by object, and above all by effective access, policy compliance and findings.
+//!
+//! Objects are matched across the two trees by their Azure identity, case-insensitively as
+//! Azure compares names: management groups, subscriptions, principals, custom roles and policy
+//! definitions by name; scopes by path; role assignments by (principal, role, scope, eligible);
+//! policy assignments and exemptions by (scope, name). Effective access is compared per person
+//! (user or service principal), so a group membership change or a role definition edit shows
+//! as what it does to everyone it reaches. Only the people a change can reach are evaluated
+//! (see [`access`]), so a diff costs in proportion to the change, not to the tenant.
+//!
+//! The result is plain data with names, not indices (the two trees have different arenas):
+//! the JSON form (`canopy diff --format json`, version 1) is its serialisation.
+
+pub mod access;
+mod objects;
+
+use crate::Analysis;
+use crate::diag::{Finding, Severity};
+use crate::report::json::Diagnostic;
+use crate::source::Span;
+use serde::Serialize;
+
+pub use access::{AccessEntry, Capability, Escalation, Holder, describe_capabilities};
+
+/// How an object changed.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "camelCase")]
+pub enum Change {
+    Added,
+    Removed,
+    Modified,
+    Moved,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Modified => "modified",
+            Change::Moved => "moved",
+        }
+    }
+}
+
+/// Everything a change does, section by section.
+#[derive(Serialize, Debug, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantDiff {
+    pub summary: Summary,
+    /// Changes Azure would refuse or that break the tenant outright: the root management group
+    /// moved or deleted. Each fails `--fail-on errors`.
+    pub errors: Vec<String>,
+    /// Principals newly able to write role assignments or policy assignments, or newly Owner.
+    pub escalations: Vec<Escalation>,
+    pub access: AccessChanges,
+    pub hierarchy: Vec<HierarchyChange>,
+    pub principals: Vec<PrincipalChange>,
+    pub role_definitions: Vec<RoleDefinitionChange>,
+    pub role_assignments: Vec<AssignmentChange>,
+    pub deny_assignments: Vec<ObjectChange>,
+    pub policy: PolicyChanges,
+    pub findings: FindingChanges,
+}
+
+#[derive(Serialize, Debug, Default, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub access_gained: usize,
+    pub access_lost: usize,
+    pub escalations: usize,
+    pub hierarchy_changes: usize,
+    pub principal_changes: usize,
+    pub role_definition_changes: usize,
+    pub role_assignment_changes: usize,
+    pub deny_assignment_changes: usize,
+    pub new_violations: usize,
+    pub fixed_violations: usize,
+    pub policy_changes: usize,
+    pub errors_introduced: usize,
+    pub warnings_introduced: usize,
+    pub findings_fixed: usize,
+    /// Change errors (root moved or deleted).
+    pub change_errors: usize,
+}
+
+/// Effective access gained and lost, per person, scope and role.
+#[derive(Serialize, Debug, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessChanges {
+    pub gained: Vec<AccessEntry>,
+    pub lost: Vec<AccessEntry>,
+}
+
+/// Where an object is written: the file as the user named it and the 1-based line.
+#[derive(Serialize, Debug, Default, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl Place {
+    pub(crate) fn of(a: &Analysis, span: Span) -> Place {
+        let p = crate::report::position(&a.files, span);
+        Place {
+            file: Some(p.file),
+            line: Some(p.line),
+        }
+    }
+
+    /// `file:line`, or nothing.
+    pub fn display(&self) -> Option<String> {
+        match (&self.file, self.line) {
+            (Some(f), Some(l)) => Some(format!("{f}:{l}")),
+            _ => None,
+        }
+    }
+}
+
+/// A management group, subscription, resource group or resource added, removed or moved.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HierarchyChange {
+    pub change: Change,
+    /// `managementGroup`, `subscription`, `resourceGroup` or `resource`.
+    pub kind: &'static str,
+    pub name: String,
+    pub scope: String,
+    /// The parent before (moved, removed).
+    pub from: Option<String>,
+    /// The parent after (moved, added).
+    pub to: Option<String>,
+    /// Scopes below it added or removed with it (they are not listed one by one).
+    pub with_children: usize,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A principal added, removed or changed (enabled, kind, group members).
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalChange {
+    pub change: Change,
+    pub principal: String,
+    pub principal_kind: &'static str,
+    /// What changed, in words (`disabled`, `now a guest`, ...).
+    pub details: Vec<String>,
+    pub members_added: Vec<String>,
+    pub members_removed: Vec<String>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A custom role definition added, removed or edited, with what the edit does.
+#[derive(Serialize, Debug, Clone, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleDefinitionChange {
+    pub change: Option<Change>,
+    pub role: String,
+    pub actions_added: Vec<String>,
+    pub actions_removed: Vec<String>,
+    pub not_actions_added: Vec<String>,
+    pub not_actions_removed: Vec<String>,
+    pub data_actions_added: Vec<String>,
+    pub data_actions_removed: Vec<String>,
+    pub not_data_actions_added: Vec<String>,
+    pub not_data_actions_removed: Vec<String>,
+    pub assignable_scopes_added: Vec<String>,
+    pub assignable_scopes_removed: Vec<String>,
+    /// Published operations the role grants now and did not before.
+    pub effective_actions_gained: Vec<String>,
+    /// Published operations the role granted before and no longer does.
+    pub effective_actions_lost: Vec<String>,
+    /// Everyone holding the role after the change (whose access the edit widens or narrows).
+    pub holders: Vec<Holder>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A role assignment added, removed or changed.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentChange {
+    pub change: Change,
+    pub principal: String,
+    pub principal_kind: &'static str,
+    pub role: String,
+    pub scope: String,
+    /// A PIM eligible assignment (grants nothing until activated).
+    pub eligible: bool,
+    pub details: Vec<String>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// Any other object added, removed or changed: deny assignments, policy definitions, policy
+/// assignments and exemptions.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectChange {
+    pub change: Change,
+    pub name: String,
+    /// Where it is made; empty for definitions.
+    pub scope: String,
+    pub details: Vec<String>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// One resource, resource group or subscription out of compliance with one assignment.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    pub scope: String,
+    pub assignment: String,
+    pub assignment_scope: String,
+    pub policy: String,
+    pub effect: &'static str,
+    pub enforced: bool,
+    pub reason: String,
+    /// For a fixed violation: the resource itself is gone.
+    pub target_removed: bool,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Serialize, Debug, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyChanges {
+    /// Non-compliant (and not exempt) after the change, and not before.
+    pub new_violations: Vec<Violation>,
+    /// Non-compliant before, and compliant, exempt or gone after.
+    pub fixed_violations: Vec<Violation>,
+    pub definitions: Vec<ObjectChange>,
+    pub assignments: Vec<ObjectChange>,
+    pub exemptions: Vec<ObjectChange>,
+}
+
+/// Findings of `canopy check` the change introduces, and those it fixes. Findings already on
+/// the base do not count against the change.
+#[derive(Serialize, Debug, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingChanges {
+    pub introduced: Vec<Diagnostic>,
+    pub fixed: Vec<Diagnostic>,
+}
+
+/// What to compute: a log needs no findings.
+#[derive(Clone, Copy, Debug)]
+pub struct DiffOptions {
+    pub now: jiff::Timestamp,
+    pub findings: bool,
+}
+
+/// Compares two analysed trees.
+pub fn compare(base: &Analysis, head: &Analysis, options: DiffOptions) -> TenantDiff {
+    let mut d = TenantDiff::default();
+    let o = objects::compare(base, head, &mut d);
+    let delta = access::compare(base, head, &o.affected, &o.moved, options.now);
+    d.access = delta.access;
+    d.escalations = delta.escalations;
+    for r in &mut d.role_definitions {
+        r.holders = access::holders(head, &r.role, options.now);
+    }
+    d.policy.new_violations = violations(head, base, false);
+    d.policy.fixed_violations = violations(base, head, true);
+    if options.findings {
+        d.findings = findings(base, head);
+    }
+    d.summary = summarise(&d);
+    d
+}
+
+/// The counts of a diff's sections (again after filtering them).
+pub fn summarise(d: &TenantDiff) -> Summary {
+    let count = |sev: &str| {
+        d.findings
+            .introduced
+            .iter()
+            .filter(|f| f.severity == sev)
+            .count()
+    };
+    Summary {
+        access_gained: d.access.gained.len(),
+        access_lost: d.access.lost.len(),
+        escalations: d.escalations.len(),
+        hierarchy_changes: d.hierarchy.len(),
+        principal_changes: d.principals.len(),
+        role_definition_changes: d.role_definitions.len(),
+        role_assignment_changes: d.role_assignments.len(),
+        deny_assignment_changes: d.deny_assignments.len(),
+        new_violations: d.policy.new_violations.len(),
+        fixed_violations: d.policy.fixed_violations.len(),
+        policy_changes: d.policy.definitions.len()
+            + d.policy.assignments.len()
+            + d.policy.exemptions.len(),
+        errors_introduced: count(Severity::Error.as_str()),
+        warnings_introduced: count(Severity::Warning.as_str()),
+        findings_fixed: d.findings.fixed.len(),
+        change_errors: d.errors.len(),
+    }
+}
+
+impl TenantDiff {
+    /// Whether the change touches nothing canopy models.
+    pub fn is_empty(&self) -> bool {
+        let s = &self.summary;
+        *s == Summary::default()
+    }
+
+    /// Whether effective access changed at all.
+    pub fn access_changed(&self) -> bool {
+        !self.access.gained.is_empty() || !self.access.lost.is_empty()
+    }
+
+    /// Errors the change introduces: change errors and error findings not on the base.
+    pub fn introduces_errors(&self) -> bool {
+        self.summary.change_errors > 0 || self.summary.errors_introduced > 0
+    }
+}
+
+/// Non-compliant, not exempt evaluations of `a` with no counterpart in `b`, sorted.
+fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
+    use rustc_hash::FxHashSet;
+    let key = |an: &Analysis, e: &crate::policy::assess::Evaluation| {
+        let t = &an.tenant;
+        let pa = &t.policy_assignments[e.assignment.index()];
+        (
+            t.scopes.path(e.target).to_lowercase(),
+            t.scopes.path(pa.scope).to_lowercase(),
+            pa.name.value.to_lowercase(),
+        )
+    };
+    let open = |e: &&crate::policy::assess::Evaluation| !e.compliant() && e.exemption.is_none();
+    let others: FxHashSet<_> = b
+        .compliance
+        .results
+        .iter()
+        .filter(open)
+        .map(|e| key(b, e))
+        .collect();
+    let b_scopes: FxHashSet<String> = if fixed {
+        (0..b.tenant.scopes.len() as u32)
+            .map(|i| {
+                b.tenant
+                    .scopes
+                    .path(crate::model::ScopeId(i))
+                    .to_lowercase()
+            })
+            .collect()
+    } else {
+        FxHashSet::default()
+    };
+    let t = &a.tenant;
+    let mut out: Vec<Violation> = a
+        .compliance
+        .results
+        .iter()
+        .filter(open)
+        .filter(|e| !others.contains(&key(a, e)))
+        .map(|e| {
+            let pa = &t.policy_assignments[e.assignment.index()];
+            let def = &t.policy_definitions[pa.policy.index()];
+            let scope = t.scopes.path(e.target).to_string();
+            Violation {
+                target_removed: fixed && !b_scopes.contains(&scope.to_lowercase()),
+                scope,
+                assignment: pa.name.value.clone(),
+                assignment_scope: t.scopes.path(pa.scope).to_string(),
+                policy: def.display_name.as_ref().unwrap_or(&def.name).value.clone(),
+                effect: e.outcome.effect.name(),
+                enforced: e.enforced,
+                reason: e.outcome.reason.clone(),
+                place: t
+                    .scope_span(e.target)
+                    .map_or_else(Place::default, |s| Place::of(a, s)),
+            }
+        })
+        .collect();
+    out.sort_by(|x, y| {
+        (x.scope.to_lowercase(), &x.assignment_scope, &x.assignment).cmp(&(
+            y.scope.to_lowercase(),
+            &y.assignment_scope,
+            &y.assignment,
+        ))
+    });
+    out
+}
+
+/// Findings of `head` not on `base` (introduced) and of `base` not on `head` (fixed), matched
+/// by code, file and message (positions move when lines are added above).
+fn findings(base: &Analysis, head: &Analysis) -> FindingChanges {
+    use rustc_hash::FxHashMap;
+    let key = |a: &Analysis, f: &Finding| {
+        let file = if f.primary.span.file == crate::builtin::policies::FILE {
+            String::new()
+        } else {
+            a.files.get(f.primary.span.file).name.clone()
+        };
+        (f.code, file, f.message.clone())
+    };
+    let minus = |a: &Analysis, b: &Analysis| -> Vec<Diagnostic> {
+        let mut counts: FxHashMap<_, usize> = FxHashMap::default();
+        for f in &b.findings {
+            *counts.entry(key(b, f)).or_default() += 1;
+        }
+        a.findings
+            .iter()
+            .filter(|f| match counts.get_mut(&key(a, f)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            })
+            .map(|f| crate::report::json::diagnostic(&a.files, f))
+            .collect()
+    };
+    FindingChanges {
+        introduced: minus(head, base),
+        fixed: minus(base, head),
+    }
+}
