@@ -998,3 +998,108 @@ fn staged_and_unstaged_changes_both_count_and_nothing_is_touched() {
         "{out}"
     );
 }
+
+/// Every kind of change, one commit each, for comparing the fast diff with the exhaustive one.
+fn every_kind_of_change(name: &str) -> (Repo, Vec<String>) {
+    let mut r = Repo::new(name);
+    r.contoso("infra/azure");
+    let mut c = vec![r.commit("A", "base")];
+    let subs = "infra/azure/subscriptions/landing-zones.yaml";
+    let steps: Vec<(&str, &str, &str)> = vec![
+        // The subscription ID changes; the deployment pipeline's assignment (in an unchanged
+        // file) names the subscription by its old ID, so it no longer resolves.
+        (
+            subs,
+            "id: f08e60be-73d7-4dc3-b013-a1c745791741",
+            "id: f08e60be-73d7-4dc3-b013-a1c745791742",
+        ),
+        (subs, "parent: production", "parent: platform"),
+        (
+            "infra/azure/principals/groups.yaml",
+            "  - sam.rivera@contoso.com\n",
+            "  - brock@contoso.com\n",
+        ),
+        (
+            "infra/azure/roles/vm-operator.yaml",
+            "  - Microsoft.Insights/alertRules/*\n",
+            "  - Microsoft.Authorization/*\n",
+        ),
+        (
+            "infra/azure/principals/users.yaml",
+            "name: brock@contoso.com\n",
+            "name: brock@contoso.com\nenabled: false\n",
+        ),
+        (
+            "infra/azure/assignments/deny.yaml",
+            "principals: [Everyone]",
+            "principals: [jill-team]",
+        ),
+        (
+            "infra/azure/policies/exemptions.yaml",
+            "2026-06-30",
+            "2027-06-30",
+        ),
+        (
+            subs,
+            "      - name: vm-web-01_OsDisk_1\n",
+            "      - name: vm-web-02\n        type: Microsoft.Compute/virtualMachines\n        location: eastus\n      - name: vm-web-01_OsDisk_1\n",
+        ),
+    ];
+    for (file, from, to) in steps {
+        r.edit(file, from, to);
+        c.push(r.commit("B", &format!("edit {file}")));
+    }
+    (r, c)
+}
+
+#[test]
+fn the_fast_diff_agrees_with_comparing_everything() {
+    use canopy::diff::{DiffOptions, compare};
+    let (r, c) = every_kind_of_change("fast-vs-exhaustive");
+    let repo = canopy::git::Repo::discover(&r.dir.join("infra/azure")).unwrap();
+    let mut reader = canopy::git::TreeReader::new(repo).unwrap();
+    let now: jiff::Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
+    let options = canopy::Options { now: Some(now) };
+    let revisions: Vec<_> = c
+        .iter()
+        .map(|id| reader.load(id, &options).unwrap().analysis)
+        .collect();
+    // Every pair, not only neighbours: several changes at once must agree too.
+    for i in 0..revisions.len() {
+        for j in 0..revisions.len() {
+            let run = |exhaustive| {
+                let o = DiffOptions {
+                    now,
+                    findings: true,
+                    exhaustive,
+                };
+                serde_json::to_value(compare(&revisions[i], &revisions[j], o)).unwrap()
+            };
+            assert_eq!(run(false), run(true), "revision {i} → {j}");
+        }
+    }
+    // The subscription ID change is seen although the assignment's own file did not change.
+    let d = compare(
+        &revisions[0],
+        &revisions[1],
+        DiffOptions {
+            now,
+            findings: true,
+            exhaustive: false,
+        },
+    );
+    assert!(
+        d.role_assignments
+            .iter()
+            .any(|a| a.principal == "sp-deploy-pipeline"
+                && a.change == canopy::diff::Change::Removed),
+        "{:#?}",
+        d.role_assignments
+    );
+    assert!(
+        d.findings
+            .introduced
+            .iter()
+            .any(|f| f.code == "unknown-reference")
+    );
+}

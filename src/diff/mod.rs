@@ -13,6 +13,8 @@
 //! the JSON form (`canopy diff --format json`, version 1) is its serialisation.
 
 pub mod access;
+mod dirty;
+mod keys;
 mod objects;
 
 use crate::Analysis;
@@ -251,20 +253,33 @@ pub struct FindingChanges {
 pub struct DiffOptions {
     pub now: jiff::Timestamp,
     pub findings: bool,
+    /// Compare every object, even those only unchanged files declare (which cannot differ):
+    /// slower, and the same answer. For tests of that very claim.
+    pub exhaustive: bool,
 }
 
 /// Compares two analysed trees.
 pub fn compare(base: &Analysis, head: &Analysis, options: DiffOptions) -> TenantDiff {
     let mut d = TenantDiff::default();
-    let o = objects::compare(base, head, &mut d);
-    let delta = access::compare(base, head, &o.affected, &o.moved, options.now);
-    d.access = delta.access;
-    d.escalations = delta.escalations;
+    let changes = if options.exhaustive {
+        dirty::Changes::everything()
+    } else {
+        dirty::changes(base, head)
+    };
+    let dirty = changes.dirty;
+    let o = objects::compare(base, head, &mut d, &changes);
+    if !o.affected.is_empty() || !o.moved.is_empty() {
+        let delta = access::compare(base, head, &o.affected, &o.moved, options.now);
+        d.access = delta.access;
+        d.escalations = delta.escalations;
+    }
     for r in &mut d.role_definitions {
         r.holders = access::holders(head, &r.role, options.now);
     }
-    d.policy.new_violations = violations(head, base, false);
-    d.policy.fixed_violations = violations(base, head, true);
+    if dirty.policy || dirty.scopes {
+        d.policy.new_violations = violations(head, base, false);
+        d.policy.fixed_violations = violations(base, head, true);
+    }
     if options.findings {
         d.findings = findings(base, head);
     }
@@ -322,49 +337,53 @@ impl TenantDiff {
 
 /// Non-compliant, not exempt evaluations of `a` with no counterpart in `b`, sorted.
 fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
-    use rustc_hash::FxHashSet;
-    let key = |an: &Analysis, e: &crate::policy::assess::Evaluation| {
+    use crate::policy::assess::Evaluation;
+    fn key<'t>(an: &'t Analysis, e: &Evaluation) -> keys::Key<'t> {
         let t = &an.tenant;
         let pa = &t.policy_assignments[e.assignment.index()];
         (
-            t.scopes.path(e.target).to_lowercase(),
-            t.scopes.path(pa.scope).to_lowercase(),
-            pa.name.value.to_lowercase(),
+            [
+                t.scopes.path(e.target),
+                t.scopes.path(pa.scope),
+                &pa.name.value,
+            ],
+            false,
         )
-    };
-    let open = |e: &&crate::policy::assess::Evaluation| !e.compliant() && e.exemption.is_none();
-    let others: FxHashSet<_> = b
-        .compliance
-        .results
-        .iter()
-        .filter(open)
-        .map(|e| key(b, e))
-        .collect();
-    let b_scopes: FxHashSet<String> = if fixed {
+    }
+    let open = |e: &&Evaluation| !e.compliant() && e.exemption.is_none();
+    let others = keys::Keyed::new(
+        b.compliance
+            .results
+            .iter()
+            .map(|e| open(&e).then(|| key(b, e)))
+            .collect(),
+    );
+    let t = &a.tenant;
+    // For fixed violations: whether the resource is still there.
+    let b_scopes = keys::Keyed::new(if fixed {
         (0..b.tenant.scopes.len() as u32)
             .map(|i| {
-                b.tenant
-                    .scopes
-                    .path(crate::model::ScopeId(i))
-                    .to_lowercase()
+                Some((
+                    [b.tenant.scopes.path(crate::model::ScopeId(i)), "", ""],
+                    false,
+                ))
             })
             .collect()
     } else {
-        FxHashSet::default()
-    };
-    let t = &a.tenant;
+        Vec::new()
+    });
     let mut out: Vec<Violation> = a
         .compliance
         .results
         .iter()
         .filter(open)
-        .filter(|e| !others.contains(&key(a, e)))
+        .filter(|e| others.find(&key(a, e)).is_none())
         .map(|e| {
             let pa = &t.policy_assignments[e.assignment.index()];
             let def = &t.policy_definitions[pa.policy.index()];
             let scope = t.scopes.path(e.target).to_string();
             Violation {
-                target_removed: fixed && !b_scopes.contains(&scope.to_lowercase()),
+                target_removed: fixed && b_scopes.find(&([&scope, "", ""], false)).is_none(),
                 scope,
                 assignment: pa.name.value.clone(),
                 assignment_scope: t.scopes.path(pa.scope).to_string(),
@@ -378,12 +397,12 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
             }
         })
         .collect();
-    out.sort_by(|x, y| {
-        (x.scope.to_lowercase(), &x.assignment_scope, &x.assignment).cmp(&(
-            y.scope.to_lowercase(),
-            &y.assignment_scope,
-            &y.assignment,
-        ))
+    out.sort_by_cached_key(|v| {
+        (
+            v.scope.to_lowercase(),
+            v.assignment_scope.to_lowercase(),
+            v.assignment.to_lowercase(),
+        )
     });
     out
 }

@@ -2,6 +2,8 @@
 //! policy objects. Each section also records whom it can affect, so that effective access is
 //! re-evaluated only for those people.
 
+use super::dirty::Changes;
+use super::keys::{FilePlace, Key, eq_fold, match_by, match_by_place};
 use super::{
     AssignmentChange, Change, HierarchyChange, ObjectChange, Place, PrincipalChange,
     RoleDefinitionChange, TenantDiff,
@@ -19,6 +21,12 @@ pub struct Affected {
     pub everyone: bool,
     /// Principals (lowercase names) whose own or whose members' access may change.
     pub principals: FxHashSet<String>,
+}
+
+impl Affected {
+    pub fn is_empty(&self) -> bool {
+        !self.everyone && self.principals.is_empty()
+    }
 }
 
 pub struct Objects {
@@ -52,65 +60,6 @@ fn set_diff(before: &[Text], after: &[Text]) -> (Vec<String>, Vec<String>) {
     (added, removed)
 }
 
-/// Matches the objects of two sides by key: (base index, head index) pairs, base-only and
-/// head-only indices, each in key order.
-struct Matched {
-    both: Vec<(usize, usize)>,
-    removed: Vec<usize>,
-    added: Vec<usize>,
-}
-
-fn match_by<K: Ord + std::hash::Hash + Eq + Clone>(
-    base: impl Iterator<Item = Option<K>>,
-    head: impl Iterator<Item = Option<K>>,
-) -> Matched {
-    let mut b: Vec<(K, usize)> = base
-        .enumerate()
-        .filter_map(|(i, k)| k.map(|k| (k, i)))
-        .collect();
-    let mut h: Vec<(K, usize)> = head
-        .enumerate()
-        .filter_map(|(i, k)| k.map(|k| (k, i)))
-        .collect();
-    b.sort();
-    b.dedup_by(|x, y| x.0 == y.0);
-    h.sort();
-    h.dedup_by(|x, y| x.0 == y.0);
-    let mut m = Matched {
-        both: Vec::new(),
-        removed: Vec::new(),
-        added: Vec::new(),
-    };
-    let (mut i, mut j) = (0, 0);
-    while i < b.len() || j < h.len() {
-        match (b.get(i), h.get(j)) {
-            (Some(x), Some(y)) if x.0 == y.0 => {
-                m.both.push((x.1, y.1));
-                i += 1;
-                j += 1;
-            }
-            (Some(x), Some(y)) if x.0 < y.0 => {
-                m.removed.push(x.1);
-                i += 1;
-            }
-            (Some(_), Some(y)) => {
-                m.added.push(y.1);
-                j += 1;
-            }
-            (Some(x), None) => {
-                m.removed.push(x.1);
-                i += 1;
-            }
-            (None, Some(y)) => {
-                m.added.push(y.1);
-                j += 1;
-            }
-            (None, None) => break,
-        }
-    }
-    m
-}
-
 fn scope_kind_name(k: ScopeKind) -> &'static str {
     match k {
         ScopeKind::Tenant => "root",
@@ -140,31 +89,61 @@ fn place(a: &Analysis, span: crate::source::Span) -> Place {
     Place::of(a, span)
 }
 
-pub fn compare(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Objects {
+/// Compares what the changed documents can have changed; the rest is equal on both sides.
+///
+/// What resolves from what (see `model::resolve`): a role assignment from its own document
+/// and the principal, role and scope it names; a deny assignment from its own and the
+/// principals and scope; policy objects and verdicts from the policy documents and the scopes
+/// (which hold the resources).
+pub fn compare(base: &Analysis, head: &Analysis, d: &mut TenantDiff, changes: &Changes) -> Objects {
+    let dirty = changes.dirty;
     let mut affected = Affected::default();
-    let moved = hierarchy(base, head, d);
-    principals(base, head, d, &mut affected);
-    roles(base, head, d, &mut affected);
-    role_assignments(base, head, d, &mut affected);
-    co_administrators(base, head, &mut affected);
-    deny_assignments(base, head, d, &mut affected);
-    policy(base, head, d);
+    let mut moved = Vec::new();
+    if dirty.scopes {
+        moved = hierarchy(base, head, d);
+        co_administrators(base, head, &mut affected);
+    }
+    if dirty.principals {
+        principals(base, head, d, &mut affected);
+    }
+    if dirty.roles {
+        roles(base, head, d, &mut affected);
+    }
+    if dirty.role_assignments || dirty.principals || dirty.roles || dirty.scopes {
+        role_assignments(base, head, d, &mut affected, changes);
+    }
+    if dirty.deny_assignments || dirty.principals || dirty.scopes {
+        deny_assignments(base, head, d, &mut affected);
+    }
+    if dirty.policy || dirty.scopes {
+        policy(base, head, d);
+    }
     Objects { affected, moved }
 }
 
 fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String> {
     let (b, h) = (&base.tenant, &head.tenant);
-    let key = |t: &Tenant, s: ScopeId| (s != ScopeId::TENANT).then(|| lower(t.scopes.path(s)));
+    fn key(t: &Tenant, s: ScopeId) -> Option<Key<'_>> {
+        (s != ScopeId::TENANT).then(|| ([t.scopes.path(s), "", ""], false))
+    }
     let m = match_by(
-        (0..b.scopes.len() as u32).map(|i| key(b, ScopeId(i))),
-        (0..h.scopes.len() as u32).map(|i| key(h, ScopeId(i))),
+        (0..b.scopes.len() as u32)
+            .map(|i| key(b, ScopeId(i)))
+            .collect(),
+        (0..h.scopes.len() as u32)
+            .map(|i| key(h, ScopeId(i)))
+            .collect(),
     );
     let mut moved = Vec::new();
     for &(i, j) in &m.both {
         let (sb, sh) = (ScopeId(i as u32), ScopeId(j as u32));
-        let pb = b.scopes.parent(sb).map(|p| lower(b.scopes.path(p)));
-        let ph = h.scopes.parent(sh).map(|p| lower(h.scopes.path(p)));
-        if pb != ph {
+        let pb = b.scopes.parent(sb).map(|p| b.scopes.path(p));
+        let ph = h.scopes.parent(sh).map(|p| h.scopes.path(p));
+        let same = match (pb, ph) {
+            (Some(x), Some(y)) => eq_fold(x, y),
+            (x, y) => x.is_none() && y.is_none(),
+        };
+        if !same {
             moved.push(lower(h.scopes.path(sh)));
             d.hierarchy.push(HierarchyChange {
                 change: Change::Moved,
@@ -257,8 +236,8 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
 fn principals(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Affected) {
     let (b, h) = (&base.tenant, &head.tenant);
     let m = match_by(
-        b.principals.iter().map(|p| Some(lower(&p.name.value))),
-        h.principals.iter().map(|p| Some(lower(&p.name.value))),
+        b.principals.iter().map(|p| name_key(&p.name)).collect(),
+        h.principals.iter().map(|p| name_key(&p.name)).collect(),
     );
     let mut push = |a: &Analysis, i: usize, change: Change, d: &mut TenantDiff| {
         let p = &a.tenant.principals[i];
@@ -316,13 +295,22 @@ fn principals(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &m
                 "no longer security-enabled (a distribution list gets no roles)".to_string()
             });
         }
+        // Most groups are unchanged: compare member names in order before building sets.
+        let same_members = pb.members.len() == ph.members.len()
+            && pb.members.iter().zip(&ph.members).all(|((_, x), (_, y))| {
+                eq_fold(&b.principal(*x).name.value, &h.principal(*y).name.value)
+            });
         let names = |p: &crate::model::Principal, t: &Tenant| -> Vec<Text> {
             p.members
                 .iter()
                 .map(|(_, id)| t.principal(*id).name.clone())
                 .collect()
         };
-        let (added, removed) = set_diff(&names(pb, b), &names(ph, h));
+        let (added, removed) = if same_members {
+            (Vec::new(), Vec::new())
+        } else {
+            set_diff(&names(pb, b), &names(ph, h))
+        };
         if !details.is_empty() || !added.is_empty() || !removed.is_empty() {
             affected.principals.insert(lower(&ph.name.value));
             d.principals.push(PrincipalChange {
@@ -365,8 +353,8 @@ fn sorted(set: impl Iterator<Item = &'static str>) -> Vec<String> {
 fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Affected) {
     let (b, h) = (&base.tenant, &head.tenant);
     let m = match_by(
-        b.custom_roles.iter().map(|r| Some(lower(&r.name.value))),
-        h.custom_roles.iter().map(|r| Some(lower(&r.name.value))),
+        b.custom_roles.iter().map(|r| name_key(&r.name)).collect(),
+        h.custom_roles.iter().map(|r| name_key(&r.name)).collect(),
     );
     let scopes = |r: &crate::model::CustomRole| -> Vec<Text> {
         r.assignable_scopes.iter().map(|(t, _)| t.clone()).collect()
@@ -448,10 +436,14 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
     }
     d.role_definitions.sort_by_key(|c| lower(&c.role));
     // Everyone holding an edited role: their access (and escalation) may change.
+    if changed.is_empty() {
+        return;
+    }
     for a in [base, head] {
         let t = &a.tenant;
         for ra in &t.role_assignments {
-            if changed.contains(&lower(t.role_name(ra.role))) {
+            let role = t.role_name(ra.role);
+            if changed.iter().any(|c| eq_fold(c, role)) {
                 affected
                     .principals
                     .insert(lower(&t.principal(ra.principal).name.value));
@@ -460,24 +452,48 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
     }
 }
 
-fn assignment_key(t: &Tenant, a: &crate::model::RoleAssignment) -> (String, String, String, bool) {
-    (
-        lower(&t.principal(a.principal).name.value),
-        lower(t.role_name(a.role)),
-        lower(t.scopes.path(a.scope)),
-        a.eligible,
-    )
+fn name_key(name: &Text) -> Option<Key<'_>> {
+    Some(([&name.value, "", ""], false))
 }
 
-fn role_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Affected) {
+fn assignment_key<'t>(t: &'t Tenant, a: &crate::model::RoleAssignment) -> Option<Key<'t>> {
+    Some((
+        [
+            &t.principal(a.principal).name.value,
+            t.role_name(a.role),
+            t.scopes.path(a.scope),
+        ],
+        a.eligible,
+    ))
+}
+
+fn role_assignments(
+    base: &Analysis,
+    head: &Analysis,
+    d: &mut TenantDiff,
+    affected: &mut Affected,
+    changes: &Changes,
+) {
     let (b, h) = (&base.tenant, &head.tenant);
-    let m = match_by(
+    fn places<'a>(a: &'a Analysis, is_head: bool, changes: &Changes) -> Vec<FilePlace<'a>> {
+        a.tenant
+            .role_assignments
+            .iter()
+            .map(|r| changes.unchanged_place(a, is_head, r.scope_ref.span))
+            .collect()
+    }
+    let (base_at, head_at) = (places(base, false, changes), places(head, true, changes));
+    let m = match_by_place(
         b.role_assignments
             .iter()
-            .map(|a| Some(assignment_key(b, a))),
+            .map(|a| assignment_key(b, a))
+            .collect(),
         h.role_assignments
             .iter()
-            .map(|a| Some(assignment_key(h, a))),
+            .map(|a| assignment_key(h, a))
+            .collect(),
+        &base_at,
+        &head_at,
     );
     let entry = |a: &Analysis, i: usize, change: Change, details: Vec<String>| {
         let t = &a.tenant;
@@ -566,15 +582,13 @@ fn co_administrators(base: &Analysis, head: &Analysis, affected: &mut Affected) 
 
 fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Affected) {
     let (b, h) = (&base.tenant, &head.tenant);
-    let key = |t: &Tenant, x: &crate::model::DenyAssignment| {
-        Some((
-            lower(t.scopes.path(x.scope)),
-            x.name.as_ref().map(|n| lower(&n.value)).unwrap_or_default(),
-        ))
-    };
+    fn key<'t>(t: &'t Tenant, x: &'t crate::model::DenyAssignment) -> Option<Key<'t>> {
+        let name = x.name.as_ref().map_or("", |n| n.value.as_str());
+        Some(([t.scopes.path(x.scope), name, ""], false))
+    }
     let m = match_by(
-        b.deny_assignments.iter().map(|x| key(b, x)),
-        h.deny_assignments.iter().map(|x| key(h, x)),
+        b.deny_assignments.iter().map(|x| key(b, x)).collect(),
+        h.deny_assignments.iter().map(|x| key(h, x)).collect(),
     );
     let mut touch = |t: &Tenant, x: &crate::model::DenyAssignment| match &x.principals {
         DenyPrincipals::Everyone => affected.everyone = true,
@@ -680,10 +694,12 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
     let m = match_by(
         b.policy_definitions
             .iter()
-            .map(|x| (!x.builtin).then(|| lower(&x.name.value))),
+            .map(|x| name_key(&x.name).filter(|_| !x.builtin))
+            .collect(),
         h.policy_definitions
             .iter()
-            .map(|x| (!x.builtin).then(|| lower(&x.name.value))),
+            .map(|x| name_key(&x.name).filter(|_| !x.builtin))
+            .collect(),
     );
     let def = |a: &Analysis, i: usize, change: Change, details: Vec<String>| {
         let x = &a.tenant.policy_definitions[i];
@@ -732,14 +748,18 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         .sort_by_key(|c| (lower(&c.name), c.change));
 
     // Assignments, by scope and name.
-    let key = |t: &Tenant, s: ScopeId, n: &Text| Some((lower(t.scopes.path(s)), lower(&n.value)));
+    fn key<'t>(t: &'t Tenant, s: ScopeId, n: &'t Text) -> Option<Key<'t>> {
+        Some(([t.scopes.path(s), &n.value, ""], false))
+    }
     let m = match_by(
         b.policy_assignments
             .iter()
-            .map(|x| key(b, x.scope, &x.name)),
+            .map(|x| key(b, x.scope, &x.name))
+            .collect(),
         h.policy_assignments
             .iter()
-            .map(|x| key(h, x.scope, &x.name)),
+            .map(|x| key(h, x.scope, &x.name))
+            .collect(),
     );
     let assignment = |a: &Analysis, i: usize, change: Change, mut details: Vec<String>| {
         let t = &a.tenant;
@@ -843,8 +863,14 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
 
     // Exemptions, by scope and name.
     let m = match_by(
-        b.policy_exemptions.iter().map(|x| key(b, x.scope, &x.name)),
-        h.policy_exemptions.iter().map(|x| key(h, x.scope, &x.name)),
+        b.policy_exemptions
+            .iter()
+            .map(|x| key(b, x.scope, &x.name))
+            .collect(),
+        h.policy_exemptions
+            .iter()
+            .map(|x| key(h, x.scope, &x.name))
+            .collect(),
     );
     let exemption = |a: &Analysis, i: usize, change: Change, mut details: Vec<String>| {
         let t = &a.tenant;

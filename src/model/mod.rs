@@ -222,6 +222,16 @@ pub struct PolicyExemption {
     pub description: Option<Text>,
 }
 
+/// A name as index keys hold it: lowercase. Borrowed when it already is (most names are:
+/// e-mail addresses, GUIDs, scope segments), so lookups in hot loops do not allocate.
+pub(crate) fn lowered(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
 /// The whole tenant, resolved.
 #[derive(Debug, Default)]
 pub struct Tenant {
@@ -284,9 +294,7 @@ impl Tenant {
     }
     /// A principal by name or object ID, case-insensitively.
     pub fn find_principal(&self, name: &str) -> Option<PrincipalId> {
-        self.principal_index
-            .get(name.to_lowercase().as_str())
-            .copied()
+        self.principal_index.get(&*lowered(name)).copied()
     }
 
     /// A role by name (case-insensitive) or GUID: Azure's built-in roles first, then custom roles.
@@ -296,7 +304,7 @@ impl Tenant {
             .map(RoleRef::BuiltIn)
             .or_else(|| {
                 self.role_index
-                    .get(name.to_lowercase().as_str())
+                    .get(&*lowered(name))
                     .map(|id| RoleRef::Custom(*id))
             })
     }

@@ -179,7 +179,7 @@ impl Tenant {
                     && eq(mgs, "managementGroups") =>
             {
                 idx.mgs
-                    .get(name.to_lowercase().as_str())
+                    .get(&*super::lowered(name))
                     .map(|id| self.mg(*id).scope)
                     .ok_or_else(|| {
                         self.not_found(
@@ -190,7 +190,7 @@ impl Tenant {
                     })
             }
             [subs, sub, rest @ ..] if eq(subs, "subscriptions") => {
-                let sid = *idx.subs.get(sub.to_lowercase().as_str()).ok_or_else(|| {
+                let sid = *idx.subs.get(&*super::lowered(sub)).ok_or_else(|| {
                     self.not_found(
                         "subscription",
                         sub,
