@@ -356,6 +356,24 @@ fn log_answers_when_brock_got_contributor_and_who_removed_brad() {
         .map(|c| c["commit"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![&c[3], &c[2], &c[1], &c[0]]);
+    // --since, as git log takes it.
+    let since = r.json(&[
+        "log",
+        "--tree",
+        "infra/azure",
+        "--since",
+        "2026-11-03T00:00:00Z",
+        "--format",
+        "json",
+        AT,
+    ]);
+    let authors: Vec<&str> = since["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors, vec!["Dave", "Carol"]);
     // A range, as git takes it.
     let range = format!("{}..{}", c[1], c[3]);
     let some = r.json(&[
@@ -519,6 +537,29 @@ fn a_role_definition_edit_widens_everyone_holding_the_role() {
         );
     }
     assert!(d["escalations"].as_array().unwrap().is_empty());
+    // The people keep the same (principal, scope, role), but the role grants them more: the
+    // access section says so, one line per holding.
+    assert!(d["access"]["gained"].as_array().unwrap().is_empty());
+    let widened = triples(&d["access"]["widened"]);
+    assert_eq!(widened.len(), 4, "{widened:#?}");
+    assert!(widened.contains(&t(
+        "brock@contoso.com",
+        "Contoso Virtual Machine Operator",
+        PROD
+    )));
+    assert_eq!(d["access"]["widened"][0]["actions"], 1);
+    assert_eq!(d["summary"]["accessWidened"], 4);
+    let (code, _, _) = r.canopy(&[
+        "diff",
+        &c1,
+        &c2,
+        "--tree",
+        "infra/azure",
+        "--fail-on",
+        "any-access-change",
+        AT,
+    ]);
+    assert_eq!(code, 1, "a widened role is an access change");
     // Widening it to role assignments makes every holder able to grant access.
     r.edit(
         role,

@@ -161,9 +161,11 @@ fn fail_reasons(d: &TenantDiff, fail_on: &[FailOn]) -> Vec<String> {
                 ));
             }
             FailOn::AnyAccessChange if d.access_changed() => reasons.push(format!(
-                "effective access changes ({} gained, {} lost)",
+                "effective access changes ({} gained, {} lost, {} widened, {} narrowed)",
                 d.access.gained.len(),
-                d.access.lost.len()
+                d.access.lost.len(),
+                d.access.widened.len(),
+                d.access.narrowed.len()
             )),
             _ => {}
         }
@@ -593,6 +595,11 @@ impl Filter {
         };
         d.access.gained.retain(access);
         d.access.lost.retain(access);
+        let reach = |r: &crate::diff::RoleReach| {
+            person(&r.principal, &r.via) && role(&r.role) && in_scope(&r.scope)
+        };
+        d.access.widened.retain(reach);
+        d.access.narrowed.retain(reach);
         d.escalations
             .retain(|e| person(&e.principal, &e.via) && role(&e.role) && in_scope(&e.scope));
         d.role_assignments

@@ -581,7 +581,11 @@ pub fn compare(
     escalations
         .dedup_by(|x, y| x.principal == y.principal && x.scope == y.scope && x.role == y.role);
     Delta {
-        access: AccessChanges { gained, lost },
+        access: AccessChanges {
+            gained,
+            lost,
+            ..AccessChanges::default()
+        },
         escalations,
     }
 }

@@ -71,6 +71,8 @@ pub struct TenantDiff {
 pub struct Summary {
     pub access_gained: usize,
     pub access_lost: usize,
+    pub access_widened: usize,
+    pub access_narrowed: usize,
     pub escalations: usize,
     pub hierarchy_changes: usize,
     pub principal_changes: usize,
@@ -87,12 +89,28 @@ pub struct Summary {
     pub change_errors: usize,
 }
 
-/// Effective access gained and lost, per person, scope and role.
+/// Effective access gained and lost, per person, scope and role; and the roles people keep
+/// whose definition now grants more (widened) or less (narrowed).
 #[derive(Serialize, Debug, Default, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessChanges {
     pub gained: Vec<AccessEntry>,
     pub lost: Vec<AccessEntry>,
+    pub widened: Vec<RoleReach>,
+    pub narrowed: Vec<RoleReach>,
+}
+
+/// A person who holds an edited role at a scope: what the edit does to them there.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleReach {
+    pub principal: String,
+    pub role: String,
+    pub scope: String,
+    pub via: Vec<String>,
+    /// How many published operations the role grants now and did not (widened), or granted
+    /// and no longer does (narrowed); the role definition change lists them.
+    pub actions: usize,
 }
 
 /// Where an object is written: the file as the user named it and the 1-based line.
@@ -275,7 +293,36 @@ pub fn compare(base: &Analysis, head: &Analysis, options: DiffOptions) -> Tenant
     }
     for r in &mut d.role_definitions {
         r.holders = access::holders(head, &r.role, options.now);
+        for h in &r.holders {
+            let reach = |actions: usize| RoleReach {
+                principal: h.principal.clone(),
+                role: r.role.clone(),
+                scope: h.scope.clone(),
+                via: h.via.clone(),
+                actions,
+            };
+            // An added role's holders gained it outright: they are listed as access gained.
+            if !r.effective_actions_gained.is_empty() && r.change == Some(Change::Modified) {
+                d.access
+                    .widened
+                    .push(reach(r.effective_actions_gained.len()));
+            }
+            if !r.effective_actions_lost.is_empty() && r.change == Some(Change::Modified) {
+                d.access
+                    .narrowed
+                    .push(reach(r.effective_actions_lost.len()));
+            }
+        }
     }
+    let order = |x: &RoleReach| {
+        (
+            x.principal.to_lowercase(),
+            x.scope.to_lowercase(),
+            x.role.to_lowercase(),
+        )
+    };
+    d.access.widened.sort_by_cached_key(order);
+    d.access.narrowed.sort_by_cached_key(order);
     if dirty.policy || dirty.scopes {
         d.policy.new_violations = violations(head, base, false);
         d.policy.fixed_violations = violations(base, head, true);
@@ -299,6 +346,8 @@ pub fn summarise(d: &TenantDiff) -> Summary {
     Summary {
         access_gained: d.access.gained.len(),
         access_lost: d.access.lost.len(),
+        access_widened: d.access.widened.len(),
+        access_narrowed: d.access.narrowed.len(),
         escalations: d.escalations.len(),
         hierarchy_changes: d.hierarchy.len(),
         principal_changes: d.principals.len(),
@@ -324,9 +373,11 @@ impl TenantDiff {
         *s == Summary::default()
     }
 
-    /// Whether effective access changed at all.
+    /// Whether effective access changed at all (a role someone holds granting more or less
+    /// counts).
     pub fn access_changed(&self) -> bool {
-        !self.access.gained.is_empty() || !self.access.lost.is_empty()
+        let a = &self.access;
+        !(a.gained.is_empty() && a.lost.is_empty() && a.widened.is_empty() && a.narrowed.is_empty())
     }
 
     /// Errors the change introduces: change errors and error findings not on the base.

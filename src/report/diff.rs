@@ -44,6 +44,12 @@ pub fn summary_line(d: &TenantDiff) -> String {
             s.access_gained, s.access_lost
         ));
     }
+    if s.access_widened + s.access_narrowed > 0 {
+        parts.push(format!(
+            "{} roles held widened, {} narrowed",
+            s.access_widened, s.access_narrowed
+        ));
+    }
     if s.new_violations + s.fixed_violations > 0 {
         parts.push(format!(
             "{} new and {} fixed policy violations",
@@ -105,6 +111,23 @@ pub fn access_line(e: &AccessEntry) -> String {
         let _ = write!(s, "; reach unchanged: also held at {held}");
     }
     s
+}
+
+/// `lee (through lee → vm-operators): VM Operator at /subscriptions/x now grants 3 more operations`.
+fn reach_line(r: &crate::diff::RoleReach, verb: &str) -> String {
+    format!(
+        "{}: {} at {} ({}) {} {}",
+        r.principal,
+        r.role,
+        r.scope,
+        how(&r.via),
+        if verb == "grants" { "now grants" } else { verb },
+        match (verb, r.actions) {
+            ("grants", 1) => "1 more operation".to_string(),
+            ("grants", n) => format!("{n} more operations"),
+            _ => plural(r.actions, "operation"),
+        }
+    )
 }
 
 pub fn escalation_line(e: &Escalation) -> String {
@@ -205,27 +228,18 @@ fn role_lines(r: &RoleDefinitionChange) -> Vec<String> {
         }
     }
     if r.change != Some(Change::Removed) && !r.holders.is_empty() {
-        let shown: Vec<String> = r
-            .holders
-            .iter()
-            .take(8)
-            .map(|h| format!("{} at {}", h.principal, h.scope))
-            .collect();
-        let more = if r.holders.len() > shown.len() {
-            format!(", and {} more", r.holders.len() - shown.len())
-        } else {
-            String::new()
-        };
+        // Who they are is in the effective-access section (widened, narrowed, gained).
         let people: std::collections::BTreeSet<String> = r
             .holders
             .iter()
             .map(|h| h.principal.to_lowercase())
             .collect();
+        let scopes: std::collections::BTreeSet<String> =
+            r.holders.iter().map(|h| h.scope.to_lowercase()).collect();
         lines.push(format!(
-            "held by {} ({}): {}{more}",
+            "held by {} at {}",
             plural(people.len(), "person"),
-            plural(r.holders.len(), "assignment"),
-            shown.join("; ")
+            plural(scopes.len(), "scope")
         ));
     }
     lines
@@ -288,21 +302,39 @@ pub fn sections(d: &TenantDiff) -> Vec<(String, Lines)> {
             .map(|e| ('!', escalation_line(e), e.place.display()))
             .collect(),
     );
+    let a = &d.access;
+    let mut title = format!(
+        "Effective access: {} gained, {} lost",
+        a.gained.len(),
+        a.lost.len()
+    );
+    if !a.widened.is_empty() || !a.narrowed.is_empty() {
+        let _ = write!(
+            title,
+            ", {} widened and {} narrowed by role edits",
+            a.widened.len(),
+            a.narrowed.len()
+        );
+    }
     push(
-        format!(
-            "Effective access: {} gained, {} lost",
-            d.access.gained.len(),
-            d.access.lost.len()
-        ),
-        d.access
-            .gained
+        title,
+        a.gained
             .iter()
             .map(|e| ('+', access_line(e), e.place.display()))
             .chain(
-                d.access
-                    .lost
+                a.lost
                     .iter()
                     .map(|e| ('-', access_line(e), e.place.display())),
+            )
+            .chain(
+                a.widened
+                    .iter()
+                    .map(|r| ('~', reach_line(r, "grants"), None)),
+            )
+            .chain(
+                a.narrowed
+                    .iter()
+                    .map(|r| ('~', reach_line(r, "no longer grants"), None)),
             )
             .collect(),
     );
@@ -588,7 +620,10 @@ pub fn write_markdown(d: &TenantDiff, heading: &str, verdict: &str, out: &mut St
         ("Privilege escalations", s.escalations.to_string()),
         (
             "Effective access",
-            format!("{} gained, {} lost", s.access_gained, s.access_lost),
+            format!(
+                "{} gained, {} lost; {} widened, {} narrowed by role edits",
+                s.access_gained, s.access_lost, s.access_widened, s.access_narrowed
+            ),
         ),
         (
             "Policy violations",
