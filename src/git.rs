@@ -489,6 +489,20 @@ pub struct Revision {
     pub analysis: Analysis,
 }
 
+/// A tree read from a revision and parsed, ready to be resolved and checked.
+pub struct ReadTree {
+    label: PathBuf,
+    config: crate::config::Config,
+    files: Vec<LoadedFile>,
+}
+
+impl ReadTree {
+    /// Resolves and checks it, as [`crate::load_with`] does a directory.
+    pub fn analyse(self, options: &Options) -> Analysis {
+        crate::analyse_loaded(self.label, self.config, self.files, options)
+    }
+}
+
 /// Reads the canopy tree at revisions, parsing each blob once.
 pub struct TreeReader {
     repo: Repo,
@@ -554,6 +568,20 @@ impl TreeReader {
 
     /// Loads a tree object, as [`crate::load_entries`] loads files in memory.
     pub fn load_tree(&mut self, tree: &str, options: &Options) -> Result<Analysis, GitError> {
+        Ok(self.read_tree(tree)?.analyse(options))
+    }
+
+    /// The tree at `commit`, read and parsed but not yet resolved (`None` where the folder
+    /// does not exist at that commit): so that two revisions can be analysed in parallel.
+    pub fn read(&mut self, commit: &str) -> Result<Option<ReadTree>, GitError> {
+        match self.trees(&[commit.to_string()])?.pop().flatten() {
+            None => Ok(None),
+            Some(t) => self.read_tree(&t).map(Some),
+        }
+    }
+
+    /// Reads and parses a tree object's files (new blobs only).
+    pub fn read_tree(&mut self, tree: &str) -> Result<ReadTree, GitError> {
         let files = self.repo.list_tree(tree)?;
         let label = self.repo.label.clone();
         // canopy.toml first: it decides which files are read.
@@ -628,7 +656,11 @@ impl TreeReader {
             loaded.push(l);
         }
         loaded.sort_by_key(|l| l.id);
-        Ok(crate::analyse_loaded(label, config, loaded, options))
+        Ok(ReadTree {
+            label,
+            config,
+            files: loaded,
+        })
     }
 
     /// The contents of blobs, in the order asked.

@@ -1144,3 +1144,53 @@ fn the_fast_diff_agrees_with_comparing_everything() {
             .any(|f| f.code == "unknown-reference")
     );
 }
+
+#[test]
+fn log_skips_merges_or_follows_first_parents() {
+    let mut r = Repo::new("merges");
+    r.contoso("infra/azure");
+    r.commit("Alice", "base");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.drop_documents(PROD_FILE, "role: acdd72a7-3385-48ef-bd42-f606fba81ae7");
+    r.commit("Bob", "Brad leaves");
+    r.drop_documents(PROD_FILE, "principal: brock@contoso.com\n");
+    r.commit("Carol", "Brock leaves");
+    r.git(&["checkout", "-q", "main"]);
+    let o = git_env(&mut Command::new("git"))
+        .args(["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"])
+        .env("GIT_AUTHOR_NAME", "Merger")
+        .env("GIT_AUTHOR_EMAIL", "merger@contoso.com")
+        .current_dir(&r.dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let subjects = |args: &[&str]| -> Vec<String> {
+        let log = r.json(args);
+        log["commits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Each change once, by its author; the merge commit itself changes nothing more.
+    assert_eq!(
+        subjects(&["log", "--tree", "infra/azure", "--format", "json", AT]),
+        vec!["Brock leaves", "Brad leaves", "base"]
+    );
+    // First parents: the merge stands for both changes.
+    let log = r.json(&[
+        "log",
+        "--tree",
+        "infra/azure",
+        "--first-parent",
+        "--format",
+        "json",
+        AT,
+    ]);
+    let merge = &log["commits"][0];
+    assert_eq!(merge["subject"], "Merge feature");
+    assert_eq!(merge["author"], "Merger");
+    assert_eq!(merge["access"]["lost"].as_array().unwrap().len(), 2);
+    assert_eq!(log["commits"].as_array().unwrap().len(), 2);
+}

@@ -229,17 +229,33 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
         }
     };
     let prefix = repo.prefix().to_string();
+    let label = repo.label().to_path_buf();
     let mut reader = TreeReader::new(repo)?;
-    let base = reader.load(&base_commit, &options)?;
-    let (head, head_exists) = match &head_commit {
-        Some(c) => {
-            let r = reader.load(c, &options)?;
-            let exists = r.tree.is_some();
-            (r.analysis, exists)
-        }
-        None => load_working_tree(&args.tree, &options)?,
+    let base_read = reader.read(&base_commit)?;
+    let head_read = match &head_commit {
+        Some(c) => Some(reader.read(c)?),
+        None => None,
     };
-    if base.tree.is_none() && !head_exists {
+    let base_exists = base_read.is_some();
+    // Resolving and checking a revision is mostly sequential: do both sides at once.
+    let analyse = |r: Option<crate::git::ReadTree>| match r {
+        Some(r) => r.analyse(&options),
+        None => Analysis::empty(&label),
+    };
+    let (base, head) = crate::in_pool(|| {
+        rayon::join(
+            || analyse(base_read),
+            || match head_read {
+                Some(r) => {
+                    let exists = r.is_some();
+                    Ok((analyse(r), exists))
+                }
+                None => load_working_tree(&args.tree, &options),
+            },
+        )
+    });
+    let (head, head_exists) = head?;
+    if !base_exists && !head_exists {
         return Err(Failure(
             EXIT_CANNOT_RUN,
             format!(
@@ -249,7 +265,7 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
         ));
     }
     let d = compare(
-        &base.analysis,
+        &base,
         &head,
         DiffOptions {
             now,
@@ -260,7 +276,7 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
     let base_side = SideJson {
         revision: base_name,
         commit: Some(base_commit),
-        tree_exists: base.tree.is_some(),
+        tree_exists: base_exists,
     };
     let head_side = SideJson {
         revision: args.head.clone().unwrap_or_else(|| "working tree".into()),
@@ -418,41 +434,66 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
         }
         Ok(a)
     };
+    // The commits that change the tree, with the trees they compare.
+    let work: Vec<(usize, bool)> = commits
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| tree_ids[2 * i] != tree_ids[2 * i + 1] || c.parents.is_empty())
+        .map(|(i, c)| (i, c.parents.is_empty() && shallow.contains(&c.id)))
+        .collect();
+    let sides = |i: usize| (&tree_ids[2 * i + 1], &tree_ids[2 * i]);
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut compare_time = std::time::Duration::ZERO;
-    for (i, c) in commits.iter().enumerate() {
-        let (tree, parent_tree) = (&tree_ids[2 * i], &tree_ids[2 * i + 1]);
-        if tree == parent_tree && !c.parents.is_empty() {
-            continue; // the commit does not touch the tree
-        }
-        let boundary = c.parents.is_empty() && shallow.contains(&c.id);
-        let mut d = if boundary {
-            TenantDiff::default()
-        } else {
-            let base = load(&mut reader, parent_tree)?;
-            let head = load(&mut reader, tree)?;
-            let t = std::time::Instant::now();
-            let d = compare(
-                &base,
-                &head,
-                DiffOptions {
-                    now,
-                    findings: false,
-                    exhaustive: false,
-                },
-            );
-            compare_time += t.elapsed();
-            d
-        };
-        if let Some(f) = &filter {
-            let base = load(&mut reader, parent_tree)?;
-            let head = load(&mut reader, tree)?;
-            f.apply(&mut d, &base, &head);
-        }
+    let mut next = match work.first() {
+        Some(&(i, false)) => Some((
+            load(&mut reader, sides(i).0)?,
+            load(&mut reader, sides(i).1)?,
+        )),
+        _ => None,
+    };
+    for (k, &(i, boundary)) in work.iter().enumerate() {
+        let current = next.take();
+        // Compare this commit on another thread while this one loads the next commit's trees:
+        // resolving a revision is sequential, so the two overlap on two cores.
+        let (d, loaded) = std::thread::scope(|s| {
+            let compared = s.spawn(|| {
+                let t = std::time::Instant::now();
+                let mut d = match &current {
+                    Some((base, head)) => compare(
+                        base,
+                        head,
+                        DiffOptions {
+                            now,
+                            findings: false,
+                            exhaustive: false,
+                        },
+                    ),
+                    None => TenantDiff::default(),
+                };
+                if let (Some(f), Some((base, head))) = (&filter, &current) {
+                    f.apply(&mut d, base, head);
+                }
+                (d, t.elapsed())
+            });
+            let loaded = match work.get(k + 1) {
+                Some(&(j, false)) => {
+                    let (base, head) = sides(j);
+                    load(&mut reader, base).and_then(|b| Ok(Some((b, load(&mut reader, head)?))))
+                }
+                _ => Ok(None),
+            };
+            (
+                compared.join().expect("the comparison does not panic"),
+                loaded,
+            )
+        });
+        next = loaded?;
+        let (d, took) = d;
+        compare_time += took;
         if d.is_empty() && !(boundary && filter.is_none()) {
             continue;
         }
-        entries.push(entry(c, d, boundary));
+        entries.push(entry(&commits[i], d, boundary));
     }
     if std::env::var_os("CANOPY_LOG_STATS").is_some() {
         let _ = writeln!(

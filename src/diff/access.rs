@@ -147,6 +147,13 @@ fn lower(s: &str) -> String {
 
 type Key = (String, String, bool);
 
+/// A person's grants in force on one side.
+#[derive(Default)]
+struct Grants {
+    active: Vec<Grant>,
+    eligible: Vec<Grant>,
+}
+
 impl<'a> Side<'a> {
     fn new(a: &'a Analysis, now: jiff::Timestamp) -> Side<'a> {
         let t = &a.tenant;
@@ -177,57 +184,59 @@ impl<'a> Side<'a> {
             .find_map(|anc| self.paths.get(&lower(ot.path(anc))).copied())
     }
 
-    /// A person's effective roles, by (scope, role, eligible): the first grant found (the
-    /// shortest membership path). Nothing for a disabled account or a group.
-    fn entries(&self, p: PrincipalId) -> FxHashMap<Key, (Grant, bool)> {
-        let t = &self.a.tenant;
-        let pr = t.principal(p);
-        let mut out = FxHashMap::default();
+    /// A person's grants in force (active, eligible), computed once per person and side:
+    /// nothing for a disabled account or a group.
+    fn grants(&self, p: PrincipalId) -> Grants {
+        let pr = self.a.tenant.principal(p);
         if pr.kind == PrincipalKind::Group || !pr.enabled.value {
-            return out;
+            return Grants::default();
         }
         let (active, eligible) = self.access.grants_of(p);
-        for (g, e) in active
-            .into_iter()
+        Grants { active, eligible }
+    }
+
+    /// A person's effective roles, by (scope, role, eligible): the first grant found (the
+    /// shortest membership path).
+    fn entries(&self, grants: &Grants) -> FxHashMap<Key, (Grant, bool)> {
+        let t = &self.a.tenant;
+        let mut out = FxHashMap::default();
+        for (g, e) in grants
+            .active
+            .iter()
             .map(|g| (g, false))
-            .chain(eligible.into_iter().map(|g| (g, true)))
+            .chain(grants.eligible.iter().map(|g| (g, true)))
         {
             let key = (lower(t.scopes.path(g.scope)), lower(t.role_name(g.role)), e);
-            out.entry(key).or_insert((g, e));
+            out.entry(key).or_insert_with(|| (g.clone(), e));
         }
         out
     }
 
-    /// Whether `p` holds `role` (active) at `scope` or above.
-    fn holds_role(&self, p: PrincipalId, role: &str, scope: ScopeId) -> Option<String> {
+    /// Whether the person holds `role` (active) at `scope` or above: where.
+    fn holds_role(&self, grants: &Grants, role: &str, scope: ScopeId) -> Option<String> {
         let t = &self.a.tenant;
-        if !t.principal(p).enabled.value {
-            return None;
-        }
-        self.access
-            .grants_of(p)
-            .0
-            .into_iter()
+        grants
+            .active
+            .iter()
             .filter(|g| t.role_name(g.role).eq_ignore_ascii_case(role))
             .find(|g| t.scopes.contains(g.scope, scope))
             .map(|g| t.scopes.path(g.scope).to_string())
     }
 
-    /// Whether `p` has the capability at `scope`, deny assignments considered.
-    fn capable(&self, p: PrincipalId, cap: Capability, scope: ScopeId) -> bool {
-        match cap {
-            Capability::Owner => self.holds_role(p, "Owner", scope).is_some(),
-            Capability::RoleAssignmentsWrite => {
-                self.access
-                    .check(p, ROLE_ASSIGNMENTS_WRITE, Plane::Control, scope)
-                    .allowed
-            }
-            Capability::PolicyAssignmentsWrite => {
-                self.access
-                    .check(p, POLICY_ASSIGNMENTS_WRITE, Plane::Control, scope)
-                    .allowed
-            }
-        }
+    /// Whether `p` has the capability at `scope`, deny assignments considered: what
+    /// [`Access::check`] decides, from grants already computed.
+    fn capable(&self, p: PrincipalId, grants: &Grants, cap: Capability, scope: ScopeId) -> bool {
+        let t = &self.a.tenant;
+        let Some(action) = capability_action(cap) else {
+            return self.holds_role(grants, "Owner", scope).is_some();
+        };
+        grants.active.iter().any(|g| {
+            t.scopes.contains(g.scope, scope)
+                && role_grants(t, g.role, action, Plane::Control).is_some()
+        }) && self
+            .access
+            .denials(p, action, Plane::Control, scope)
+            .is_empty()
     }
 
     fn entry(&self, p: PrincipalId, g: &Grant, eligible: bool, scope: ScopeId) -> AccessEntry {
@@ -314,8 +323,10 @@ struct PersonDelta {
 fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
     let pb = base.find(name);
     let ph = head.find(name);
-    let eb = pb.map(|p| base.entries(p)).unwrap_or_default();
-    let eh = ph.map(|p| head.entries(p)).unwrap_or_default();
+    let gb = pb.map(|p| base.grants(p)).unwrap_or_default();
+    let gh = ph.map(|p| head.grants(p)).unwrap_or_default();
+    let eb = base.entries(&gb);
+    let eh = head.entries(&gh);
     let mut d = PersonDelta::default();
     if let Some(ph) = ph {
         for (k, (g, eligible)) in &eh {
@@ -323,8 +334,8 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
                 continue;
             }
             let mut e = head.entry(ph, g, *eligible, g.scope);
-            if let (Some(pb), Some(sb)) = (pb, base.scope_like(head, &k.0)) {
-                e.also_held_at = base.holds_role(pb, &e.role, sb);
+            if let Some(sb) = base.scope_like(head, &k.0) {
+                e.also_held_at = base.holds_role(&gb, &e.role, sb);
             }
             d.gained.push(e);
         }
@@ -338,8 +349,8 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
             let sb = base.scope_like(head, &path);
             let new = new_capabilities(head.a, g.role, |cap| {
                 seen.insert((cap, g.scope))
-                    && head.capable(ph, cap, g.scope)
-                    && !matches!((pb, sb), (Some(pb), Some(sb)) if base.capable(pb, cap, sb))
+                    && head.capable(ph, &gh, cap, g.scope)
+                    && !matches!((pb, sb), (Some(pb), Some(sb)) if base.capable(pb, &gb, cap, sb))
             });
             if let Some((caps, conditional)) = new {
                 d.escalations
@@ -353,8 +364,8 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
                 continue;
             }
             let mut e = base.entry(pb, g, *eligible, g.scope);
-            if let (Some(ph), Some(sh)) = (ph, head.scope_like(base, &k.0)) {
-                e.also_held_at = head.holds_role(ph, &e.role, sh);
+            if let Some(sh) = head.scope_like(base, &k.0) {
+                e.also_held_at = head.holds_role(&gh, &e.role, sh);
             }
             d.lost.push(e);
         }
@@ -528,6 +539,9 @@ pub fn compare(
     }
     if !moved.is_empty() {
         let (ib, ih) = (by_scope(&b), by_scope(&h));
+        // Grants per person and side, computed once however many moved scopes reach them.
+        let mut cache_b: FxHashMap<PrincipalId, Grants> = FxHashMap::default();
+        let mut cache_h: FxHashMap<PrincipalId, Grants> = FxHashMap::default();
         for path in moved {
             let before = inherited_at(&b, &h, path, &ib);
             let after = inherited_at(&h, &b, path, &ih);
@@ -540,12 +554,17 @@ pub fn compare(
                 }
                 let mut e = h.entry(*p, g, *eligible, sh);
                 let pb = b.find(&k.0);
-                if let Some(pb) = pb {
-                    e.also_held_at = b.holds_role(pb, &e.role, sb);
-                }
+                let empty = Grants::default();
+                let gb = match pb {
+                    Some(pb) => &*cache_b.entry(pb).or_insert_with(|| b.grants(pb)),
+                    None => &empty,
+                };
+                e.also_held_at = b.holds_role(gb, &e.role, sb);
                 if e.also_held_at.is_none() && !eligible {
+                    let gh = cache_h.entry(*p).or_insert_with(|| h.grants(*p));
                     let new = new_capabilities(head, g.role, |cap| {
-                        !pb.is_some_and(|pb| b.capable(pb, cap, sb)) && h.capable(*p, cap, sh)
+                        !pb.is_some_and(|pb| b.capable(pb, gb, cap, sb))
+                            && h.capable(*p, gh, cap, sh)
                     });
                     if let Some((caps, conditional)) = new {
                         escalations.push(escalation(&h, *p, g, caps, sh, conditional));
@@ -559,7 +578,8 @@ pub fn compare(
                 }
                 let mut e = b.entry(*p, g, *eligible, sb);
                 if let Some(ph) = h.find(&k.0) {
-                    e.also_held_at = h.holds_role(ph, &e.role, sh);
+                    let gh = cache_h.entry(ph).or_insert_with(|| h.grants(ph));
+                    e.also_held_at = h.holds_role(gh, &e.role, sh);
                 }
                 lost.push(e);
             }

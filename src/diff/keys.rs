@@ -153,11 +153,14 @@ pub type FilePlace<'a> = Option<(&'a str, u32)>;
 /// [`match_by`], with objects declared at the same place of an unchanged file on both sides
 /// paired by that place first: one key comparison each instead of a hash and a lookup, so
 /// only the objects of changed files (and any whose resolution changed) are matched by hash.
+/// With `same_resolution` (nothing the keys are resolved from changed), an unchanged document
+/// has an unchanged key, and even that comparison is skipped.
 pub fn match_by_place<'a>(
     base: Vec<Option<Key<'a>>>,
     head: Vec<Option<Key<'a>>>,
     base_at: &[FilePlace<'a>],
     head_at: &[FilePlace<'a>],
+    same_resolution: bool,
 ) -> Matched {
     let by_place: rustc_hash::FxHashMap<(&str, u32), usize> = base_at
         .iter()
@@ -169,9 +172,11 @@ pub fn match_by_place<'a>(
     let mut head_pool = vec![None; head.len()];
     for (j, k) in head.iter().enumerate() {
         let Some(k) = k else { continue };
-        let same = head_at[j]
-            .and_then(|p| by_place.get(&p))
-            .filter(|&&i| base[i].as_ref().is_some_and(|bk| eq(bk, k)));
+        let same = head_at[j].and_then(|p| by_place.get(&p)).filter(|&&i| {
+            base[i]
+                .as_ref()
+                .is_some_and(|bk| same_resolution || eq(bk, k))
+        });
         match same {
             Some(&i) => {
                 paired[i] = true;
@@ -242,6 +247,7 @@ mod tests {
             vec![b, a],
             &[Some(("f.yaml", 0)), Some(("f.yaml", 10))],
             &[Some(("f.yaml", 0)), None],
+            false,
         );
         assert_eq!(m.both, vec![(0, 1), (1, 0)]);
         assert!(m.added.is_empty() && m.removed.is_empty());

@@ -494,6 +494,9 @@ fn role_assignments(
             .collect(),
         &base_at,
         &head_at,
+        // Nothing an assignment's key is resolved from changed: unchanged documents resolve
+        // as before.
+        !(changes.dirty.principals || changes.dirty.roles || changes.dirty.scopes),
     );
     let entry = |a: &Analysis, i: usize, change: Change, details: Vec<String>| {
         let t = &a.tenant;
