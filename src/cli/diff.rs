@@ -377,6 +377,11 @@ struct LogEntry {
     /// The commit's parent is cut off in this shallow clone: its changes are unknown.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     shallow_boundary: bool,
+    /// `added` or `removed` when the commit adds or removes the whole tree. Without a filter,
+    /// such a commit carries only its summary counts (listing a whole tenant as "gained" would
+    /// bury every other commit); `--principal`, `--scope` or `--role` list its changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree_change: Option<&'static str>,
     #[serde(flatten)]
     diff: TenantDiff,
 }
@@ -493,7 +498,20 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
         if d.is_empty() && !(boundary && filter.is_none()) {
             continue;
         }
-        entries.push(entry(&commits[i], d, boundary));
+        let (tree, parent_tree) = (&tree_ids[2 * i], &tree_ids[2 * i + 1]);
+        let tree_change = match (parent_tree, tree) {
+            _ if boundary => None,
+            (None, Some(_)) => Some("added"),
+            (Some(_), None) => Some("removed"),
+            _ => None,
+        };
+        let d = match (tree_change, &filter) {
+            (Some(_), None) => d.summary_only(),
+            _ => d,
+        };
+        let mut e = entry(&commits[i], d, boundary);
+        e.tree_change = tree_change;
+        entries.push(e);
     }
     if std::env::var_os("CANOPY_LOG_STATS").is_some() {
         let _ = writeln!(
@@ -531,34 +549,41 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))
         }
-        LogFormat::Human => {
-            let mut s = String::new();
+        LogFormat::Human => (|| {
             for e in &entries {
-                s.push_str(&format!(
+                let mut s = format!(
                     "commit {}  {}  {} <{}>\n    {}\n",
                     short(&e.commit),
                     e.date,
                     e.author,
                     e.email,
                     e.subject
-                ));
+                );
                 if e.shallow_boundary {
                     s.push_str(
                         "    (history before this commit is not in this shallow clone: its changes are unknown)\n",
                     );
                 }
-                render::write_human(&e.diff, &mut s, "    ", false);
+                match (e.tree_change, &filter) {
+                    (Some(change), None) => s.push_str(&format!(
+                        "\n    the tree is {change} here: {} (filter with --principal, --scope or --role to list them)\n",
+                        render::summary_line(&e.diff)
+                    )),
+                    _ => render::write_human(&e.diff, &mut s, "    ", false),
+                }
                 s.push('\n');
+                out.write_all(s.as_bytes())?;
             }
             if entries.is_empty() {
-                s.push_str("canopy log: no commit in the range changes what canopy models");
+                let mut s =
+                    "canopy log: no commit in the range changes what canopy models".to_string();
                 if filter.is_some() {
                     s.push_str(" (with these filters)");
                 }
-                s.push('\n');
+                writeln!(out, "{s}")?;
             }
-            out.write_all(s.as_bytes())
-        }
+            Ok(())
+        })(),
     };
     written.map_err(|e| Failure(EXIT_CANNOT_RUN, format!("cannot write output: {e}")))?;
     // The parsed blobs of the whole history are freed when the process exits, at once; freeing
@@ -576,6 +601,7 @@ fn entry(c: &CommitInfo, diff: TenantDiff, shallow_boundary: bool) -> LogEntry {
         date: c.date.clone(),
         subject: c.subject.clone(),
         shallow_boundary,
+        tree_change: None,
         diff,
     }
 }

@@ -367,6 +367,15 @@ pub fn summarise(d: &TenantDiff) -> Summary {
 }
 
 impl TenantDiff {
+    /// The counts and change errors alone, without the lists.
+    pub fn summary_only(self) -> TenantDiff {
+        TenantDiff {
+            summary: self.summary,
+            errors: self.errors,
+            ..TenantDiff::default()
+        }
+    }
+
     /// Whether the change touches nothing canopy models.
     pub fn is_empty(&self) -> bool {
         let s = &self.summary;
