@@ -663,6 +663,105 @@ impl TreeReader {
         })
     }
 
+    /// The tree as it is in the working tree (staged and unstaged changes alike), read as
+    /// `canopy check` reads a directory, except that a file whose bytes are a blob already
+    /// parsed (the same file at the base revision) is not parsed again: `git hash-object`
+    /// names each file's blob. `None` where the folder holds no tree.
+    pub fn read_directory(&mut self, dir: &Path) -> Result<Option<ReadTree>, crate::Error> {
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let config = crate::read_config(dir)?;
+        let walked = load::walk(dir, &config);
+        if walked.is_empty() {
+            return Ok(None);
+        }
+        let paths: Vec<&Path> = walked
+            .iter()
+            .filter_map(|w| match w {
+                load::Walked::File { path, .. } => Some(path.as_path()),
+                load::Walked::Problem { .. } => None,
+            })
+            .collect();
+        let mut oids = self.hash_files(&paths).into_iter();
+        let mut loaded = Vec::with_capacity(walked.len());
+        let mut to_parse = Vec::new();
+        for w in walked {
+            let name = match &w {
+                load::Walked::File { name, .. } | load::Walked::Problem { name, .. } => name,
+            };
+            let next = FileId(self.ids.len() as u32);
+            let id = *self.ids.entry(name.clone()).or_insert(next);
+            match w {
+                load::Walked::File { name, path } => {
+                    let cached = oids
+                        .next()
+                        .flatten()
+                        .and_then(|oid| self.parsed.get(&(id, oid)));
+                    match cached {
+                        Some(l) => {
+                            self.blobs_reused += 1;
+                            loaded.push(l.clone());
+                        }
+                        None => to_parse.push((id, name, path)),
+                    }
+                }
+                load::Walked::Problem {
+                    name,
+                    path,
+                    message,
+                } => loaded.push(load::unreadable_file(id, name, path, message)),
+            }
+        }
+        self.blobs_parsed += to_parse.len();
+        loaded.extend(crate::in_pool(|| {
+            use rayon::prelude::*;
+            to_parse
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|(id, name, path)| load::load_file(id, name, path))
+                .collect::<Vec<_>>()
+        }));
+        loaded.sort_by_key(|l| l.id);
+        Ok(Some(ReadTree {
+            label: dir.to_path_buf(),
+            config,
+            files: loaded,
+        }))
+    }
+
+    /// The blob id of each file's bytes as they are (no filters), or `None` for all where git
+    /// cannot say.
+    fn hash_files(&self, paths: &[&Path]) -> Vec<Option<String>> {
+        let none = || vec![None; paths.len()];
+        let Ok(cwd) = std::env::current_dir() else {
+            return none();
+        };
+        let mut c = self.repo.command();
+        c.args(["hash-object", "--no-filters", "--stdin-paths"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let Ok(mut child) = c.spawn() else {
+            return none();
+        };
+        let input: String = paths
+            .iter()
+            .map(|p| format!("{}\n", cwd.join(p).display()))
+            .collect();
+        let mut stdin = child.stdin.take().expect("piped");
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let mut out = String::new();
+        let read = child.stdout.take().expect("piped").read_to_string(&mut out);
+        let wrote = writer.join();
+        let ok = child.wait().is_ok_and(|s| s.success());
+        let oids: Vec<Option<String>> = out.lines().map(|l| Some(l.to_string())).collect();
+        if read.is_err() || !matches!(wrote, Ok(Ok(()))) || !ok || oids.len() != paths.len() {
+            return none();
+        }
+        oids
+    }
+
     /// The contents of blobs, in the order asked.
     fn blobs(&mut self, oids: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
         self.contents.ask(oids, |r, header| {

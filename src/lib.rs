@@ -292,7 +292,7 @@ fn analyse(
     }
 }
 
-fn read_config(root: &Path) -> Result<Config, Error> {
+pub(crate) fn read_config(root: &Path) -> Result<Config, Error> {
     let path = root.join(config::FILE_NAME);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,

@@ -181,21 +181,6 @@ impl From<GitError> for Failure {
     }
 }
 
-/// The working tree, loaded as `canopy check` loads it; an empty analysis where the folder
-/// holds no tree (it was deleted).
-fn load_working_tree(tree: &Path, options: &Options) -> Result<(Analysis, bool), Failure> {
-    match crate::load_with(tree, options) {
-        Ok(a) => Ok((a, true)),
-        Err(crate::Error::Tree { .. }) | Err(crate::Error::NoYaml { .. }) => {
-            Ok((Analysis::empty(tree), false))
-        }
-        Err(e @ crate::Error::Config { .. }) => Err(Failure(
-            EXIT_CANNOT_RUN,
-            format!("{e} in the working tree; run `canopy check` to see why"),
-        )),
-    }
-}
-
 pub fn run_diff(args: &DiffArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match diff(args, style, out) {
         Ok(code) => code,
@@ -233,28 +218,33 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
     let mut reader = TreeReader::new(repo)?;
     let base_read = reader.read(&base_commit)?;
     let head_read = match &head_commit {
-        Some(c) => Some(reader.read(c)?),
-        None => None,
+        Some(c) => reader.read(c)?,
+        // The working tree, after the base: its unchanged files are the base's blobs.
+        None => reader.read_directory(&args.tree).map_err(|e| match e {
+            e @ crate::Error::Config { .. } => Failure(
+                EXIT_CANNOT_RUN,
+                format!("{e} in the working tree; run `canopy check` to see why"),
+            ),
+            e => Failure(EXIT_CANNOT_RUN, e.to_string()),
+        })?,
     };
-    let base_exists = base_read.is_some();
+    let (base_exists, head_exists) = (base_read.is_some(), head_read.is_some());
     // Resolving and checking a revision is mostly sequential: do both sides at once.
-    let analyse = |r: Option<crate::git::ReadTree>| match r {
+    let analyse = |r: Option<crate::git::ReadTree>, label: &Path| match r {
         Some(r) => r.analyse(&options),
-        None => Analysis::empty(&label),
+        None => Analysis::empty(label),
+    };
+    let head_label = if head_commit.is_some() {
+        label.clone()
+    } else {
+        args.tree.clone()
     };
     let (base, head) = crate::in_pool(|| {
         rayon::join(
-            || analyse(base_read),
-            || match head_read {
-                Some(r) => {
-                    let exists = r.is_some();
-                    Ok((analyse(r), exists))
-                }
-                None => load_working_tree(&args.tree, &options),
-            },
+            || analyse(base_read, &label),
+            || analyse(head_read, &head_label),
         )
     });
-    let (head, head_exists) = head?;
     if !base_exists && !head_exists {
         return Err(Failure(
             EXIT_CANNOT_RUN,
