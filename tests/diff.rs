@@ -180,6 +180,30 @@ fn t(p: &str, r: &str, s: &str) -> (String, String, String) {
 
 const PROD_FILE: &str = "infra/azure/assignments/contoso-prod.yaml";
 
+/// `canopy diff BASE HEAD --tree infra/azure --format json` at the fixed time.
+fn diff_args<'a>(base: &'a str, head: &'a str) -> [&'a str; 8] {
+    [
+        "diff",
+        base,
+        head,
+        "--tree",
+        "infra/azure",
+        "--format",
+        "json",
+        AT,
+    ]
+}
+
+/// Contoso committed, then one edit committed: the repository and both commits.
+fn one_edit(name: &str, file: &str, from: &str, to: &str) -> (Repo, String, String) {
+    let mut r = Repo::new(name);
+    r.contoso("infra/azure");
+    let c1 = r.commit("Alice", "base");
+    r.edit(file, from, to);
+    let c2 = r.commit("Bob", &format!("edit {file}"));
+    (r, c1, c2)
+}
+
 /// The seeds' scenario as history: the tree without Jill's team's and Brock's access; then
 /// Jill's team is added (Bob), Brock is added (Carol), and Brad is removed (Dave).
 fn seed_history(name: &str) -> (Repo, Vec<String>) {
@@ -202,16 +226,7 @@ fn seed_history(name: &str) -> (Repo, Vec<String>) {
 #[test]
 fn adding_jills_team_reaches_every_member_through_nested_groups() {
     let (r, c) = seed_history("seed-jill");
-    let d = r.json(&[
-        "diff",
-        &c[0],
-        &c[1],
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c[0], &c[1]));
     let gained = triples(&d["access"]["gained"]);
     let sub = "/subscriptions/contoso-prod";
     let test = "/subscriptions/contoso-prod/resourceGroups/Test";
@@ -259,31 +274,13 @@ fn adding_jills_team_reaches_every_member_through_nested_groups() {
 #[test]
 fn adding_brock_and_removing_brad_are_gained_and_lost_access() {
     let (r, c) = seed_history("seed-brock-brad");
-    let d = r.json(&[
-        "diff",
-        &c[1],
-        &c[2],
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c[1], &c[2]));
     assert_eq!(
         triples(&d["access"]["gained"]),
         vec![t("brock@contoso.com", "Contributor", PROD)]
     );
     assert!(d["access"]["lost"].as_array().unwrap().is_empty());
-    let d = r.json(&[
-        "diff",
-        &c[2],
-        &c[3],
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c[2], &c[3]));
     assert_eq!(
         triples(&d["access"]["lost"]),
         vec![t("brad.adams@contoso.com", "Reader", TESTDB)]
@@ -410,25 +407,13 @@ fn log_human_output_for_one_principal() {
 
 #[test]
 fn a_subscription_moved_under_another_group_changes_inherited_access_and_escalates() {
-    let mut r = Repo::new("move");
-    r.contoso("infra/azure");
-    let c1 = r.commit("Alice", "base");
-    r.edit(
+    let (r, c1, c2) = one_edit(
+        "move",
         "infra/azure/subscriptions/landing-zones.yaml",
         "parent: production",
         "parent: platform",
     );
-    let c2 = r.commit("Bob", "Move production under platform");
-    let args = [
-        "diff",
-        &c1,
-        &c2,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ];
+    let args = diff_args(&c1, &c2);
     let d = r.json(&args);
     let h = &d["hierarchy"][0];
     assert_eq!(h["change"], "moved");
@@ -497,16 +482,7 @@ fn a_role_definition_edit_widens_everyone_holding_the_role() {
         "  - Microsoft.Insights/alertRules/*\n  - Microsoft.Compute/virtualMachines/delete\n",
     );
     let c2 = r.commit("Bob", "Operators may delete machines");
-    let d = r.json(&[
-        "diff",
-        &c1,
-        &c2,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c1, &c2));
     let c = &d["roleDefinitions"][0];
     assert_eq!(c["role"], "Contoso Virtual Machine Operator");
     assert_eq!(c["change"], "modified");
@@ -567,16 +543,7 @@ fn a_role_definition_edit_widens_everyone_holding_the_role() {
         "  - Microsoft.Compute/virtualMachines/delete\n  - Microsoft.Authorization/roleAssignments/write\n",
     );
     let c3 = r.commit("Carol", "Operators may grant access");
-    let d = r.json(&[
-        "diff",
-        &c2,
-        &c3,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c2, &c3));
     let esc: Vec<(String, String)> = d["escalations"]
         .as_array()
         .unwrap()
@@ -609,25 +576,13 @@ fn a_role_definition_edit_widens_everyone_holding_the_role() {
 
 #[test]
 fn a_group_membership_change_reaches_the_new_member_through_nested_groups() {
-    let mut r = Repo::new("membership");
-    r.contoso("infra/azure");
-    let c1 = r.commit("Alice", "base");
-    r.edit(
+    let (r, c1, c2) = one_edit(
+        "membership",
         "infra/azure/principals/groups.yaml",
         "  - sam.rivera@contoso.com\n",
         "  - brock@contoso.com\n",
     );
-    let c2 = r.commit("Bob", "Brock replaces Sam among the contractors");
-    let d = r.json(&[
-        "diff",
-        &c1,
-        &c2,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c1, &c2));
     let p = &d["principals"][0];
     assert_eq!(p["principal"], "jill-team-contractors");
     assert_eq!(p["membersAdded"], serde_json::json!(["brock@contoso.com"]));
@@ -656,25 +611,13 @@ fn a_group_membership_change_reaches_the_new_member_through_nested_groups() {
 
 #[test]
 fn a_new_vm_in_east_us_under_production_is_a_new_violation_and_fails() {
-    let mut r = Repo::new("east-us-vm");
-    r.contoso("infra/azure");
-    let c1 = r.commit("Alice", "base");
-    r.edit(
+    let (r, c1, c2) = one_edit(
+        "east-us-vm",
         "infra/azure/subscriptions/landing-zones.yaml",
         "      - name: vm-web-01_OsDisk_1\n",
         "      - name: vm-web-02\n        type: Microsoft.Compute/virtualMachines\n        location: eastus\n      - name: vm-web-01_OsDisk_1\n",
     );
-    let c2 = r.commit("Bob", "A second web server");
-    let args = [
-        "diff",
-        &c1,
-        &c2,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ];
+    let args = diff_args(&c1, &c2);
     let d = r.json(&args);
     let v = &d["policy"]["newViolations"];
     assert_eq!(v.as_array().unwrap().len(), 1, "{v:#}");
@@ -804,31 +747,13 @@ fn a_tree_added_or_deleted_is_everything_gained_or_lost() {
     let c1 = r.commit("Alice", "empty");
     r.contoso("infra/azure");
     let c2 = r.commit("Bob", "tree");
-    let d = r.json(&[
-        "diff",
-        &c1,
-        &c2,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c1, &c2));
     assert_eq!(d["base"]["treeExists"], false);
     assert!(d["access"]["gained"].as_array().unwrap().len() > 20);
     assert!(d["access"]["lost"].as_array().unwrap().is_empty());
     std::fs::remove_dir_all(r.path("infra")).unwrap();
     let c3 = r.commit("Carol", "gone");
-    let d = r.json(&[
-        "diff",
-        &c2,
-        &c3,
-        "--tree",
-        "infra/azure",
-        "--format",
-        "json",
-        AT,
-    ]);
+    let d = r.json(&diff_args(&c2, &c3));
     assert!(d["access"]["gained"].as_array().unwrap().is_empty());
     assert!(d["access"]["lost"].as_array().unwrap().len() > 20);
     assert_eq!(
@@ -847,15 +772,12 @@ fn a_tree_added_or_deleted_is_everything_gained_or_lost() {
 
 #[test]
 fn moving_the_root_management_group_is_an_error() {
-    let mut r = Repo::new("root-move");
-    r.contoso("infra/azure");
-    let c1 = r.commit("Alice", "base");
-    r.edit(
+    let (r, c1, c2) = one_edit(
+        "root-move",
         "infra/azure/hierarchy/management-groups.yaml",
         "displayName: Tenant Root Group\n",
         "displayName: Tenant Root Group\nparent: new-top\n---\nkind: ManagementGroup\nname: new-top\n",
     );
-    let c2 = r.commit("Bob", "A new top");
     let (code, out, _) = r.canopy(&["diff", &c1, &c2, "--tree", "infra/azure", AT]);
     assert_eq!(code, 1);
     assert!(

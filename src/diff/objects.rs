@@ -60,6 +60,36 @@ fn set_diff(before: &[Text], after: &[Text]) -> (Vec<String>, Vec<String>) {
     (added, removed)
 }
 
+/// An entry for every object only one side has: removed ones from the base, added ones from
+/// the head.
+fn one_sided<T>(
+    m: &super::keys::Matched,
+    base: &Analysis,
+    head: &Analysis,
+    make: impl Fn(&Analysis, usize, Change, Vec<String>) -> T,
+) -> Vec<T> {
+    let removed = m.removed.iter().map(|&i| (base, i, Change::Removed));
+    let added = m.added.iter().map(|&j| (head, j, Change::Added));
+    removed
+        .chain(added)
+        .map(|(a, i, c)| make(a, i, c, Vec::new()))
+        .collect()
+}
+
+/// `what added: a, b` and `what removed: c`, for the names only one side lists.
+fn list_details(
+    details: &mut Vec<String>,
+    what: &str,
+    (added, removed): (Vec<String>, Vec<String>),
+) {
+    if !added.is_empty() {
+        details.push(format!("{what} added: {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        details.push(format!("{what} removed: {}", removed.join(", ")));
+    }
+}
+
 fn scope_kind_name(k: ScopeKind) -> &'static str {
     match k {
         ScopeKind::Tenant => "root",
@@ -513,14 +543,7 @@ fn role_assignments(
             place: place(a, ra.scope_ref.span),
         }
     };
-    for &i in &m.removed {
-        d.role_assignments
-            .push(entry(base, i, Change::Removed, Vec::new()));
-    }
-    for &j in &m.added {
-        d.role_assignments
-            .push(entry(head, j, Change::Added, Vec::new()));
-    }
+    d.role_assignments.extend(one_sided(&m, base, head, entry));
     for &(i, j) in &m.both {
         let (x, y) = (&b.role_assignments[i], &h.role_assignments[j]);
         let mut details = Vec::new();
@@ -616,14 +639,11 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
     };
     for &i in &m.removed {
         touch(b, &b.deny_assignments[i]);
-        d.deny_assignments
-            .push(object(base, i, Change::Removed, Vec::new()));
     }
     for &j in &m.added {
         touch(h, &h.deny_assignments[j]);
-        d.deny_assignments
-            .push(object(head, j, Change::Added, Vec::new()));
     }
+    d.deny_assignments.extend(one_sided(&m, base, head, object));
     for &(i, j) in &m.both {
         let (x, y) = (&b.deny_assignments[i], &h.deny_assignments[j]);
         let mut details = Vec::new();
@@ -633,13 +653,7 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
             ("dataActions", &x.data_actions, &y.data_actions),
             ("notDataActions", &x.not_data_actions, &y.not_data_actions),
         ] {
-            let (added, removed) = set_diff(p, q);
-            if !added.is_empty() {
-                details.push(format!("{what} added: {}", added.join(", ")));
-            }
-            if !removed.is_empty() {
-                details.push(format!("{what} removed: {}", removed.join(", ")));
-            }
+            list_details(&mut details, what, set_diff(p, q));
         }
         let who = |t: &Tenant, x: &crate::model::DenyAssignment| -> Vec<Text> {
             match &x.principals {
@@ -650,26 +664,18 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
                     .collect(),
             }
         };
-        let (added, removed) = set_diff(&who(b, x), &who(h, y));
-        if !added.is_empty() {
-            details.push(format!("principals added: {}", added.join(", ")));
-        }
-        if !removed.is_empty() {
-            details.push(format!("principals removed: {}", removed.join(", ")));
-        }
+        list_details(&mut details, "principals", set_diff(&who(b, x), &who(h, y)));
         let ex = |t: &Tenant, x: &crate::model::DenyAssignment| -> Vec<Text> {
             x.exclude_principals
                 .iter()
                 .map(|(_, p)| t.principal(*p).name.clone())
                 .collect()
         };
-        let (added, removed) = set_diff(&ex(b, x), &ex(h, y));
-        if !added.is_empty() {
-            details.push(format!("excludePrincipals added: {}", added.join(", ")));
-        }
-        if !removed.is_empty() {
-            details.push(format!("excludePrincipals removed: {}", removed.join(", ")));
-        }
+        list_details(
+            &mut details,
+            "excludePrincipals",
+            set_diff(&ex(b, x), &ex(h, y)),
+        );
         if x.do_not_apply_to_child_scopes != y.do_not_apply_to_child_scopes {
             details.push(format!(
                 "doNotApplyToChildScopes is now {}",
@@ -714,16 +720,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
             place: place(a, x.name.span),
         }
     };
-    for &i in &m.removed {
-        d.policy
-            .definitions
-            .push(def(base, i, Change::Removed, Vec::new()));
-    }
-    for &j in &m.added {
-        d.policy
-            .definitions
-            .push(def(head, j, Change::Added, Vec::new()));
-    }
+    d.policy.definitions.extend(one_sided(&m, base, head, def));
     for &(i, j) in &m.both {
         let (x, y) = (&b.policy_definitions[i], &h.policy_definitions[j]);
         let mut details = Vec::new();
@@ -786,16 +783,9 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
             place: place(a, x.name.span),
         }
     };
-    for &i in &m.removed {
-        d.policy
-            .assignments
-            .push(assignment(base, i, Change::Removed, Vec::new()));
-    }
-    for &j in &m.added {
-        d.policy
-            .assignments
-            .push(assignment(head, j, Change::Added, Vec::new()));
-    }
+    d.policy
+        .assignments
+        .extend(one_sided(&m, base, head, assignment));
     for &(i, j) in &m.both {
         let (x, y) = (&b.policy_assignments[i], &h.policy_assignments[j]);
         let mut details = Vec::new();
@@ -847,13 +837,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
                 .map(|(n, s)| Text::new(t.scopes.path(*s).to_string(), n.span))
                 .collect()
         };
-        let (added, removed) = set_diff(&ns(b, x), &ns(h, y));
-        if !added.is_empty() {
-            details.push(format!("notScopes added: {}", added.join(", ")));
-        }
-        if !removed.is_empty() {
-            details.push(format!("notScopes removed: {}", removed.join(", ")));
-        }
+        list_details(&mut details, "notScopes", set_diff(&ns(b, x), &ns(h, y)));
         if !details.is_empty() {
             d.policy
                 .assignments
@@ -901,16 +885,9 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
             place: place(a, x.name.span),
         }
     };
-    for &i in &m.removed {
-        d.policy
-            .exemptions
-            .push(exemption(base, i, Change::Removed, Vec::new()));
-    }
-    for &j in &m.added {
-        d.policy
-            .exemptions
-            .push(exemption(head, j, Change::Added, Vec::new()));
-    }
+    d.policy
+        .exemptions
+        .extend(one_sided(&m, base, head, exemption));
     for &(i, j) in &m.both {
         let (x, y) = (&b.policy_exemptions[i], &h.policy_exemptions[j]);
         let mut details = Vec::new();
