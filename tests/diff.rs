@@ -1039,6 +1039,31 @@ fn the_fast_diff_agrees_with_comparing_everything() {
                 serde_json::to_value(compare(&revisions[i], &revisions[j], o)).unwrap()
             };
             assert_eq!(run(false), run(true), "revision {i} → {j}");
+            // Narrowed to one principal, effective access is the full answer's entries for
+            // the people it stands for, and nothing else.
+            let o = DiffOptions {
+                now,
+                findings: false,
+                exhaustive: false,
+            };
+            let full = compare(&revisions[i], &revisions[j], o);
+            for who in ["brock@contoso.com", "jill-team"] {
+                let some = canopy::diff::compare_for(&revisions[i], &revisions[j], o, Some(who));
+                for (part, all) in [
+                    (&some.access.gained, &full.access.gained),
+                    (&some.access.lost, &full.access.lost),
+                ] {
+                    assert!(part.iter().all(|e| all.contains(e)), "{i} → {j} for {who}");
+                    let mine = |e: &&canopy::diff::AccessEntry| {
+                        e.principal == who || e.via.iter().any(|v| v == who)
+                    };
+                    assert_eq!(
+                        part.iter().filter(mine).count(),
+                        all.iter().filter(mine).count(),
+                        "{i} → {j} for {who}"
+                    );
+                }
+            }
         }
     }
     // The subscription ID change is seen although the assignment's own file did not change.

@@ -61,6 +61,7 @@ pub struct LogArgs {
     /// The commits to walk, as git takes them (`main`, `v1..v2`, `HEAD~20..`). Default: the
     /// whole history of the current branch.
     pub range: Option<String>,
+    /// The tree's folder in the repository (relative to the current directory).
     #[arg(long, default_value = ".")]
     pub tree: PathBuf,
     /// Only changes to this principal (the person, a group it came through, or the assignee).
@@ -82,6 +83,7 @@ pub struct LogArgs {
     pub first_parent: bool,
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     pub format: LogFormat,
+    /// Judge expiry (assignments, exemptions) as of this RFC 3339 time instead of now.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<jiff::Timestamp>,
 }
@@ -421,7 +423,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
         }
         let a = Arc::new(reader.load_tree(t, &options)?);
         cache.push((t.clone(), a.clone()));
-        if cache.len() > 3 {
+        if cache.len() > 2 {
             // Tearing down a tenant of 65,000 documents takes a while: let another thread do
             // it while this one loads the next revision.
             let (_, old) = cache.remove(0);
@@ -454,7 +456,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
             let compared = s.spawn(|| {
                 let t = std::time::Instant::now();
                 let mut d = match &current {
-                    Some((base, head)) => compare(
+                    Some((base, head)) => crate::diff::compare_for(
                         base,
                         head,
                         DiffOptions {
@@ -462,6 +464,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
                             findings: false,
                             exhaustive: false,
                         },
+                        args.principal.as_deref(),
                     ),
                     None => TenantDiff::default(),
                 };

@@ -343,7 +343,16 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
         // an assignment gives it.
         let mut seen = FxHashSet::default();
         let mut grants: Vec<&(Grant, bool)> = eh.values().filter(|(_, e)| !e).collect();
-        grants.sort_by_key(|(g, _)| (head.a.tenant.scopes.path(g.scope).len(), g.scope));
+        // Outermost scopes first, then by role name: the escalation names one role per scope,
+        // the same on every run.
+        let t = &head.a.tenant;
+        grants.sort_by_cached_key(|(g, _)| {
+            (
+                t.scopes.path(g.scope).len(),
+                g.scope,
+                lower(t.role_name(g.role)),
+            )
+        });
         for (g, _) in grants {
             let path = lower(head.a.tenant.scopes.path(g.scope));
             let sb = base.scope_like(head, &path);
@@ -498,14 +507,25 @@ fn inherited_at(
     out
 }
 
+/// Effective access before and after, for the people `affected` and `moved` reach; with
+/// `only`, for those of them whom that principal stands for (itself, or a group's members).
 pub fn compare(
     base: &Analysis,
     head: &Analysis,
     affected: &Affected,
     moved: &[String],
     now: jiff::Timestamp,
+    only: Option<&str>,
 ) -> Delta {
     let (b, h) = crate::in_pool(|| rayon::join(|| Side::new(base, now), || Side::new(head, now)));
+    let only: Option<FxHashSet<String>> = only.map(|name| {
+        let mut set = FxHashSet::default();
+        set.insert(lower(name));
+        people_of(&b, &lower(name), &mut set);
+        people_of(&h, &lower(name), &mut set);
+        set
+    });
+    let wanted = |name: &str| only.as_ref().is_none_or(|set| set.contains(name));
     let mut persons: FxHashSet<String> = FxHashSet::default();
     if affected.everyone {
         for side in [&b, &h] {
@@ -521,7 +541,7 @@ pub fn compare(
             people_of(&h, name, &mut persons);
         }
     }
-    let mut persons: Vec<String> = persons.into_iter().collect();
+    let mut persons: Vec<String> = persons.into_iter().filter(|p| wanted(p)).collect();
     persons.sort();
     let deltas: Vec<PersonDelta> = crate::in_pool(|| {
         persons
@@ -549,7 +569,7 @@ pub fn compare(
                 continue;
             };
             for (k, (p, g, eligible)) in &after {
-                if before.contains_key(k) {
+                if before.contains_key(k) || !wanted(&k.0) {
                     continue;
                 }
                 let mut e = h.entry(*p, g, *eligible, sh);
@@ -573,7 +593,7 @@ pub fn compare(
                 gained.push(e);
             }
             for (k, (p, g, eligible)) in &before {
-                if after.contains_key(k) {
+                if after.contains_key(k) || !wanted(&k.0) {
                     continue;
                 }
                 let mut e = b.entry(*p, g, *eligible, sb);
