@@ -312,8 +312,8 @@ fn main() {
     for (label, args) in [
         ("log (every commit)", with(&["log", "--format", "json"])),
         (
-            "log --role Owner (filtered)",
-            with(&["log", "--role", "Owner"]),
+            "log --principal <a user> (filtered)",
+            with(&["log", "--principal", &names.users[0]]),
         ),
     ] {
         // A log takes a while: fewer runs, and the figures of the last.
