@@ -5,12 +5,11 @@ use super::{EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK};
 use crate::diff::{DiffOptions, TenantDiff, compare};
 use crate::git::{CommitInfo, GitError, Repo, TreeReader};
 use crate::report::diff as render;
-use crate::report::human::Style;
 use crate::{Analysis, Options};
 use clap::ValueEnum;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,8 +182,8 @@ impl From<GitError> for Failure {
     }
 }
 
-pub fn run_diff(args: &DiffArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match diff(args, style, out) {
+pub fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match diff(args, out) {
         Ok(code) => code,
         Err(Failure(code, message)) => {
             if args.format == DiffFormat::Json {
@@ -197,7 +196,7 @@ pub fn run_diff(args: &DiffArgs, style: Style, out: &mut dyn Write, err: &mut dy
     }
 }
 
-fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failure> {
+fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let options = Options { now: args.at };
     let now = args.at.unwrap_or_else(jiff::Timestamp::now);
     let repo = Repo::discover(&args.tree)?;
@@ -232,21 +231,12 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
     };
     let (base_exists, head_exists) = (base_read.is_some(), head_read.is_some());
     // Resolving and checking a revision is mostly sequential: do both sides at once.
-    let analyse = |r: Option<crate::git::ReadTree>, label: &Path| match r {
+    // Both sides label their files with the tree as the user named it.
+    let analyse = |r: Option<crate::git::ReadTree>| match r {
         Some(r) => r.analyse(&options),
-        None => Analysis::empty(label),
+        None => Analysis::empty(&label),
     };
-    let head_label = if head_commit.is_some() {
-        label.clone()
-    } else {
-        args.tree.clone()
-    };
-    let (base, head) = crate::in_pool(|| {
-        rayon::join(
-            || analyse(base_read, &label),
-            || analyse(head_read, &head_label),
-        )
-    });
+    let (base, head) = crate::in_pool(|| rayon::join(|| analyse(base_read), || analyse(head_read)));
     if !base_exists && !head_exists {
         return Err(Failure(
             EXIT_CANNOT_RUN,
@@ -323,7 +313,6 @@ fn diff(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Result<u8, Failur
                 describe(&head_side)
             );
             render::write_human(&d, &mut s, "", true);
-            let _ = style;
             s.push('\n');
             s.push_str(&format!("canopy diff: {}\n", render::summary_line(&d)));
             if !reasons.is_empty() {

@@ -126,7 +126,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
         Command::Policy(args) => policy::run(&args, style, &mut out, &mut err),
-        Command::Diff(args) => diff::run_diff(&args, style, &mut out, &mut err),
+        Command::Diff(args) => diff::run_diff(&args, &mut out, &mut err),
         Command::Log(args) => {
             let human = args.format == diff::LogFormat::Human;
             return paged(human, out, |w| diff::run_log(&args, w, &mut err));
