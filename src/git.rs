@@ -481,14 +481,6 @@ impl Drop for CatFile {
     }
 }
 
-/// A tree read at one revision.
-pub struct Revision {
-    /// The tree object of the canopy folder at that commit; `None` where the folder does not
-    /// exist there.
-    pub tree: Option<String>,
-    pub analysis: Analysis,
-}
-
 /// A tree read from a revision and parsed, ready to be resolved and checked.
 pub struct ReadTree {
     label: PathBuf,
@@ -500,6 +492,14 @@ impl ReadTree {
     /// Resolves and checks it, as [`crate::load_with`] does a directory.
     pub fn analyse(self, options: &Options) -> Analysis {
         crate::analyse_loaded(self.label, self.config, self.files, options)
+    }
+
+    /// [`ReadTree::analyse`], or an empty analysis labelled `label` where there is no tree.
+    pub fn analyse_or_empty(tree: Option<ReadTree>, label: &Path, options: &Options) -> Analysis {
+        match tree {
+            Some(t) => t.analyse(options),
+            None => Analysis::empty(label),
+        }
     }
 }
 
@@ -557,13 +557,9 @@ impl TreeReader {
 
     /// The tree at `commit`, loaded, resolved and checked: an empty analysis when the folder
     /// does not exist at that commit. Only blobs not seen before are read and parsed.
-    pub fn load(&mut self, commit: &str, options: &Options) -> Result<Revision, GitError> {
-        let tree = self.trees(&[commit.to_string()])?.pop().flatten();
-        let analysis = match &tree {
-            None => Analysis::empty(self.repo.label.clone()),
-            Some(t) => self.load_tree(t, options)?,
-        };
-        Ok(Revision { tree, analysis })
+    pub fn load(&mut self, commit: &str, options: &Options) -> Result<Analysis, GitError> {
+        let read = self.read(commit)?;
+        Ok(ReadTree::analyse_or_empty(read, &self.repo.label, options))
     }
 
     /// Loads a tree object, as [`crate::load_entries`] loads files in memory.
@@ -602,14 +598,9 @@ impl TreeReader {
         let mut loaded = Vec::with_capacity(wanted.len());
         let mut to_read = Vec::new();
         for f in wanted {
-            let next = FileId(self.ids.len() as u32);
-            let id = *self.ids.entry(f.name.clone()).or_insert(next);
-            match self.parsed.get(&(id, f.oid.clone())) {
-                Some(l) => {
-                    self.blobs_reused += 1;
-                    loaded.push(l.clone());
-                }
-                None => to_read.push((id, f)),
+            match self.cached(&f.name, Some(f.oid.clone())) {
+                Ok(l) => loaded.push(l),
+                Err(id) => to_read.push((id, f)),
             }
         }
         // Read the new blobs in one batch, then parse them in parallel.
@@ -663,6 +654,25 @@ impl TreeReader {
         })
     }
 
+    /// The file id of a path: one per path for the reader's whole life.
+    fn file_id(&mut self, name: &str) -> FileId {
+        let next = FileId(self.ids.len() as u32);
+        *self.ids.entry(name.to_string()).or_insert(next)
+    }
+
+    /// The parsed file at `name` with blob `oid`, if parsed before (counted as reused);
+    /// otherwise the id to parse it under.
+    fn cached(&mut self, name: &str, oid: Option<String>) -> Result<LoadedFile, FileId> {
+        let id = self.file_id(name);
+        match oid.and_then(|oid| self.parsed.get(&(id, oid))) {
+            Some(l) => {
+                self.blobs_reused += 1;
+                Ok(l.clone())
+            }
+            None => Err(id),
+        }
+    }
+
     /// The tree as it is in the working tree (staged and unstaged changes alike), read as
     /// `canopy check` reads a directory, except that a file whose bytes are a blob already
     /// parsed (the same file at the base revision) is not parsed again: `git hash-object`
@@ -687,30 +697,21 @@ impl TreeReader {
         let mut loaded = Vec::with_capacity(walked.len());
         let mut to_parse = Vec::new();
         for w in walked {
-            let name = match &w {
-                load::Walked::File { name, .. } | load::Walked::Problem { name, .. } => name,
-            };
-            let next = FileId(self.ids.len() as u32);
-            let id = *self.ids.entry(name.clone()).or_insert(next);
             match w {
                 load::Walked::File { name, path } => {
-                    let cached = oids
-                        .next()
-                        .flatten()
-                        .and_then(|oid| self.parsed.get(&(id, oid)));
-                    match cached {
-                        Some(l) => {
-                            self.blobs_reused += 1;
-                            loaded.push(l.clone());
-                        }
-                        None => to_parse.push((id, name, path)),
+                    match self.cached(&name, oids.next().flatten()) {
+                        Ok(l) => loaded.push(l),
+                        Err(id) => to_parse.push((id, name, path)),
                     }
                 }
                 load::Walked::Problem {
                     name,
                     path,
                     message,
-                } => loaded.push(load::unreadable_file(id, name, path, message)),
+                } => {
+                    let id = self.file_id(&name);
+                    loaded.push(load::unreadable_file(id, name, path, message));
+                }
             }
         }
         self.blobs_parsed += to_parse.len();

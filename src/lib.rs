@@ -125,10 +125,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Analysis, Error> {
 /// Loads, resolves and checks the tree at `path`.
 pub fn load_with(path: impl AsRef<Path>, options: &Options) -> Result<Analysis, Error> {
     let root = path.as_ref().to_path_buf();
-    match pool() {
-        Some(pool) => pool.install(|| load_in_pool(root, options)),
-        None => load_in_pool(root, options),
-    }
+    in_pool(|| load_in_pool(root, options))
 }
 
 /// Stack for each worker thread. Parsing and converting recurse once per nesting level of a
@@ -186,10 +183,7 @@ pub fn load_entries(
     options: &Options,
 ) -> Result<Analysis, Error> {
     let root = root.as_ref().to_path_buf();
-    match pool() {
-        Some(pool) => pool.install(|| load_entries_in_pool(root, entries, options)),
-        None => load_entries_in_pool(root, entries, options),
-    }
+    in_pool(|| load_entries_in_pool(root, entries, options))
 }
 
 fn load_entries_in_pool(
@@ -236,14 +230,11 @@ pub fn analyse_loaded(
     options: &Options,
 ) -> Analysis {
     let root = root.into();
-    match pool() {
-        Some(pool) => pool.install(|| analyse(root, config, loaded, options)),
-        None => analyse(root, config, loaded, options),
-    }
+    in_pool(|| analyse(root, config, loaded, options))
 }
 
-/// Runs `f` on canopy's own thread pool (see [`pool`]), for callers that parse files
-/// themselves with [`load::load_bytes`].
+/// Runs `f` on canopy's own thread pool (see [`pool`]): every entry point that parses or
+/// resolves does, and so must callers that parse files themselves with [`load::load_bytes`].
 pub fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     match pool() {
         Some(pool) => pool.install(f),

@@ -1025,7 +1025,7 @@ fn the_fast_diff_agrees_with_comparing_everything() {
     let options = canopy::Options { now: Some(now) };
     let revisions: Vec<_> = c
         .iter()
-        .map(|id| reader.load(id, &options).unwrap().analysis)
+        .map(|id| reader.load(id, &options).unwrap())
         .collect();
     // Every pair, not only neighbours: several changes at once must agree too.
     for i in 0..revisions.len() {

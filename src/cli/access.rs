@@ -4,7 +4,7 @@
 use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
 use crate::access::{Access, Decision, Grant, Plane, Source};
 use crate::model::{PrincipalId, ScopeId, Tenant};
-use crate::report::{human::Style, position};
+use crate::report::{how, human::Style, position};
 use crate::source::Span;
 use crate::{Analysis, Options};
 use serde::Serialize;
@@ -267,15 +267,6 @@ fn grant_json(a: &Analysis, g: &Grant) -> GrantJson {
         conditions: g.conditions.clone(),
         file: pos.as_ref().map(|p| p.file.clone()),
         line: pos.map(|p| p.line),
-    }
-}
-
-/// How a role reaches the principal: "assigned directly" or "through p → group → group".
-fn how(path: &[String]) -> String {
-    if path.len() <= 1 {
-        "assigned directly".to_string()
-    } else {
-        format!("through {}", path.join(" → "))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK};
 use crate::diff::{DiffOptions, TenantDiff, compare};
-use crate::git::{CommitInfo, GitError, Repo, TreeReader};
+use crate::git::{CommitInfo, GitError, ReadTree, Repo, TreeReader};
 use crate::report::diff as render;
 use crate::{Analysis, Options};
 use clap::ValueEnum;
@@ -232,10 +232,7 @@ fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let (base_exists, head_exists) = (base_read.is_some(), head_read.is_some());
     // Resolving and checking a revision is mostly sequential: do both sides at once.
     // Both sides label their files with the tree as the user named it.
-    let analyse = |r: Option<crate::git::ReadTree>| match r {
-        Some(r) => r.analyse(&options),
-        None => Analysis::empty(&label),
-    };
+    let analyse = |r| ReadTree::analyse_or_empty(r, &label, &options);
     let (base, head) = crate::in_pool(|| rayon::join(|| analyse(base_read), || analyse(head_read)));
     if !base_exists && !head_exists {
         return Err(Failure(
@@ -430,13 +427,15 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
     let sides = |i: usize| (&tree_ids[2 * i + 1], &tree_ids[2 * i]);
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut compare_time = std::time::Duration::ZERO;
-    let mut next = match work.first() {
-        Some(&(i, false)) => Some((
-            load(&mut reader, sides(i).0)?,
-            load(&mut reader, sides(i).1)?,
-        )),
-        _ => None,
+    // Both trees a work item compares; nothing for a shallow boundary or past the end.
+    let mut load_pair = |reader: &mut TreeReader, item: Option<&(usize, bool)>| match item {
+        Some(&(j, false)) => {
+            let (base, head) = sides(j);
+            Ok::<_, Failure>(Some((load(reader, base)?, load(reader, head)?)))
+        }
+        _ => Ok(None),
     };
+    let mut next = load_pair(&mut reader, work.first())?;
     for (k, &(i, boundary)) in work.iter().enumerate() {
         let current = next.take();
         // Compare this commit on another thread while this one loads the next commit's trees:
@@ -462,13 +461,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
                 }
                 (d, t.elapsed())
             });
-            let loaded = match work.get(k + 1) {
-                Some(&(j, false)) => {
-                    let (base, head) = sides(j);
-                    load(&mut reader, base).and_then(|b| Ok(Some((b, load(&mut reader, head)?))))
-                }
-                _ => Ok(None),
-            };
+            let loaded = load_pair(&mut reader, work.get(k + 1));
             (
                 compared.join().expect("the comparison does not panic"),
                 loaded,
@@ -480,8 +473,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
         if d.is_empty() && !(boundary && filter.is_none()) {
             continue;
         }
-        let (tree, parent_tree) = (&tree_ids[2 * i], &tree_ids[2 * i + 1]);
-        let tree_change = match (parent_tree, tree) {
+        let tree_change = match sides(i) {
             _ if boundary => None,
             (None, Some(_)) => Some("added"),
             (Some(_), None) => Some("removed"),
@@ -491,9 +483,7 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
             (Some(_), None) => d.summary_only(),
             _ => d,
         };
-        let mut e = entry(&commits[i], d, boundary);
-        e.tree_change = tree_change;
-        entries.push(e);
+        entries.push(entry(&commits[i], d, boundary, tree_change));
     }
     if std::env::var_os("CANOPY_LOG_STATS").is_some() {
         let _ = writeln!(
@@ -574,7 +564,12 @@ fn log(args: &LogArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
-fn entry(c: &CommitInfo, diff: TenantDiff, shallow_boundary: bool) -> LogEntry {
+fn entry(
+    c: &CommitInfo,
+    diff: TenantDiff,
+    shallow_boundary: bool,
+    tree_change: Option<&'static str>,
+) -> LogEntry {
     LogEntry {
         commit: c.id.clone(),
         parent: c.parents.first().cloned(),
@@ -583,7 +578,7 @@ fn entry(c: &CommitInfo, diff: TenantDiff, shallow_boundary: bool) -> LogEntry {
         date: c.date.clone(),
         subject: c.subject.clone(),
         shallow_boundary,
-        tree_change: None,
+        tree_change,
         diff,
     }
 }
@@ -664,21 +659,14 @@ impl Filter {
         });
         d.role_definitions
             .retain(|r| self.principal.is_none() && self.scope.is_none() && role(&r.role));
-        d.hierarchy.retain(|h| only_scope && in_scope(&h.scope));
-        d.deny_assignments
-            .retain(|o| only_scope && in_scope(&o.scope));
-        d.policy
-            .new_violations
-            .retain(|v| only_scope && in_scope(&v.scope));
-        d.policy
-            .fixed_violations
-            .retain(|v| only_scope && in_scope(&v.scope));
-        d.policy
-            .assignments
-            .retain(|o| only_scope && in_scope(&o.scope));
-        d.policy
-            .exemptions
-            .retain(|o| only_scope && in_scope(&o.scope));
+        // Objects without a principal or role are kept only when the filter is by scope.
+        let scoped = |s: &str| only_scope && in_scope(s);
+        d.hierarchy.retain(|h| scoped(&h.scope));
+        d.deny_assignments.retain(|o| scoped(&o.scope));
+        d.policy.new_violations.retain(|v| scoped(&v.scope));
+        d.policy.fixed_violations.retain(|v| scoped(&v.scope));
+        d.policy.assignments.retain(|o| scoped(&o.scope));
+        d.policy.exemptions.retain(|o| scoped(&o.scope));
         d.policy
             .definitions
             .retain(|_| self.principal.is_none() && self.role.is_none() && self.scope.is_none());

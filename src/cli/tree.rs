@@ -3,7 +3,7 @@
 use super::{EXIT_OK, Format, TreeArgs};
 use crate::diag::Severity;
 use crate::model::{MgId, ScopeId, ScopeKind, Tenant};
-use crate::report::human::Style;
+use crate::report::{human::Style, plural};
 use std::io::Write;
 
 pub fn run(args: &TreeArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -54,10 +54,6 @@ fn counts(t: &Tenant, scope: ScopeId) -> Counts {
         stack.extend_from_slice(t.scopes.children(s));
     }
     c
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn describe(c: Counts, with_groups: bool) -> String {

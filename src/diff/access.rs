@@ -10,7 +10,7 @@
 //! few files in a tenant of 40,000 assignments evaluates a handful of people, not 20,000.
 
 use super::objects::Affected;
-use super::{AccessChanges, Place};
+use super::{AccessChanges, Place, lower};
 use crate::Analysis;
 use crate::access::report::{POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE, scope_kind};
 use crate::access::{Access, Grant, Plane, Source, role_grants};
@@ -139,10 +139,6 @@ struct Side<'a> {
     access: Access<'a>,
     /// Scope ids by lowercase path.
     paths: FxHashMap<String, ScopeId>,
-}
-
-fn lower(s: &str) -> String {
-    s.to_lowercase()
 }
 
 type Key = (String, String, bool);
@@ -631,9 +627,9 @@ pub fn compare(
 }
 
 /// Everyone holding a role (by name) in a tree, at the scope each holds it, and how.
-pub fn holders(a: &Analysis, role: &str, now: jiff::Timestamp) -> Vec<Holder> {
-    let t = &a.tenant;
-    let access = Access::new(t, now);
+pub fn holders(access: &Access, role: &str) -> Vec<Holder> {
+    let t = access.tenant;
+    let now = access.now();
     let mut out: Vec<Holder> = Vec::new();
     for ra in &t.role_assignments {
         if ra.eligible

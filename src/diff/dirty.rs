@@ -3,7 +3,7 @@
 //! not compared.
 
 use crate::Analysis;
-use crate::source::{FileId, Span};
+use crate::source::Span;
 
 /// Which kinds of document differ between two trees (declared in a changed, added or removed
 /// file). What depends on what is for the comparison to decide.
@@ -39,28 +39,24 @@ fn changed_files(a: &Analysis, b: &Analysis) -> Vec<bool> {
 
 /// The kinds declared in the changed files of one side.
 fn kinds_in(a: &Analysis, changed: &[bool]) -> Dirty {
+    // canopy's own built-in policy definitions sit in a file id past any of the tree's, so
+    // they never count as changed.
+    fn any(changed: &[bool], spans: impl IntoIterator<Item = Span>) -> bool {
+        spans
+            .into_iter()
+            .any(|s| changed.get(s.file.0 as usize) == Some(&true))
+    }
     let t = &a.tenant;
-    let hit = |span: Span| changed.get(span.file.0 as usize).copied().unwrap_or(false);
-    let any = |mut spans: Box<dyn Iterator<Item = Span> + '_>| spans.any(hit);
-    let builtin = |f: FileId| f == crate::builtin::policies::FILE;
     Dirty {
-        scopes: any(Box::new(t.management_groups.iter().map(|m| m.name.span)))
-            || any(Box::new(t.subscriptions.iter().map(|s| s.name.span))),
-        principals: any(Box::new(t.principals.iter().map(|p| p.name.span))),
-        roles: any(Box::new(t.custom_roles.iter().map(|r| r.name.span))),
-        role_assignments: any(Box::new(
-            t.role_assignments.iter().map(|r| r.scope_ref.span),
-        )),
-        deny_assignments: any(Box::new(
-            t.deny_assignments.iter().map(|d| d.scope_ref.span),
-        )),
-        policy: any(Box::new(
-            t.policy_definitions
-                .iter()
-                .filter(|d| !builtin(d.name.span.file))
-                .map(|d| d.name.span),
-        )) || any(Box::new(t.policy_assignments.iter().map(|p| p.name.span)))
-            || any(Box::new(t.policy_exemptions.iter().map(|e| e.name.span))),
+        scopes: any(changed, t.management_groups.iter().map(|m| m.name.span))
+            || any(changed, t.subscriptions.iter().map(|s| s.name.span)),
+        principals: any(changed, t.principals.iter().map(|p| p.name.span)),
+        roles: any(changed, t.custom_roles.iter().map(|r| r.name.span)),
+        role_assignments: any(changed, t.role_assignments.iter().map(|r| r.scope_ref.span)),
+        deny_assignments: any(changed, t.deny_assignments.iter().map(|d| d.scope_ref.span)),
+        policy: any(changed, t.policy_definitions.iter().map(|d| d.name.span))
+            || any(changed, t.policy_assignments.iter().map(|p| p.name.span))
+            || any(changed, t.policy_exemptions.iter().map(|e| e.name.span)),
     }
 }
 

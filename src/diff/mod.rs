@@ -25,6 +25,11 @@ use serde::Serialize;
 
 pub use access::{AccessEntry, Capability, Escalation, Holder, describe_capabilities};
 
+/// A name as keys of this module compare it.
+pub(crate) fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
 /// How an object changed.
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "camelCase")]
@@ -303,38 +308,7 @@ pub fn compare_for(
         d.access = delta.access;
         d.escalations = delta.escalations;
     }
-    for r in &mut d.role_definitions {
-        r.holders = access::holders(head, &r.role, options.now);
-        for h in &r.holders {
-            let reach = |actions: usize| RoleReach {
-                principal: h.principal.clone(),
-                role: r.role.clone(),
-                scope: h.scope.clone(),
-                via: h.via.clone(),
-                actions,
-            };
-            // An added role's holders gained it outright: they are listed as access gained.
-            if !r.effective_actions_gained.is_empty() && r.change == Some(Change::Modified) {
-                d.access
-                    .widened
-                    .push(reach(r.effective_actions_gained.len()));
-            }
-            if !r.effective_actions_lost.is_empty() && r.change == Some(Change::Modified) {
-                d.access
-                    .narrowed
-                    .push(reach(r.effective_actions_lost.len()));
-            }
-        }
-    }
-    let order = |x: &RoleReach| {
-        (
-            x.principal.to_lowercase(),
-            x.scope.to_lowercase(),
-            x.role.to_lowercase(),
-        )
-    };
-    d.access.widened.sort_by_cached_key(order);
-    d.access.narrowed.sort_by_cached_key(order);
+    holders_and_reach(&mut d, head, options.now);
     if dirty.policy || dirty.scopes {
         d.policy.new_violations = violations(head, base, false);
         d.policy.fixed_violations = violations(base, head, true);
@@ -344,6 +318,44 @@ pub fn compare_for(
     }
     d.summary = summarise(&d);
     d
+}
+
+/// Who holds each changed custom role after the change; for an edited one, what the edit
+/// does to each of them (widened, narrowed). An added role's holders gained it outright: they
+/// are listed as access gained instead.
+fn holders_and_reach(d: &mut TenantDiff, head: &Analysis, now: jiff::Timestamp) {
+    if d.role_definitions.is_empty() {
+        return;
+    }
+    let access = crate::access::Access::new(&head.tenant, now);
+    for r in &mut d.role_definitions {
+        r.holders = access::holders(&access, &r.role);
+        if r.change != Some(Change::Modified) {
+            continue;
+        }
+        for h in &r.holders {
+            let reach = |actions: usize| RoleReach {
+                principal: h.principal.clone(),
+                role: r.role.clone(),
+                scope: h.scope.clone(),
+                via: h.via.clone(),
+                actions,
+            };
+            if !r.effective_actions_gained.is_empty() {
+                d.access
+                    .widened
+                    .push(reach(r.effective_actions_gained.len()));
+            }
+            if !r.effective_actions_lost.is_empty() {
+                d.access
+                    .narrowed
+                    .push(reach(r.effective_actions_lost.len()));
+            }
+        }
+    }
+    let order = |x: &RoleReach| (lower(&x.principal), lower(&x.scope), lower(&x.role));
+    d.access.widened.sort_by_cached_key(order);
+    d.access.narrowed.sort_by_cached_key(order);
 }
 
 /// The counts of a diff's sections (again after filtering them).

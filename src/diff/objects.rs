@@ -4,11 +4,13 @@
 
 use super::dirty::Changes;
 use super::keys::{FilePlace, Key, eq_fold, match_by, match_by_place};
+use super::lower;
 use super::{
     AssignmentChange, Change, HierarchyChange, ObjectChange, Place, PrincipalChange,
     RoleDefinitionChange, TenantDiff,
 };
 use crate::Analysis;
+use crate::access::report::scope_kind;
 use crate::access::{Plane, role_grants};
 use crate::model::{DenyPrincipals, RoleRef, ScopeId, ScopeKind, Tenant};
 use crate::source::Text;
@@ -33,10 +35,6 @@ pub struct Objects {
     pub affected: Affected,
     /// Scopes (lowercase paths) present on both sides under a different parent.
     pub moved: Vec<String>,
-}
-
-fn lower(s: &str) -> String {
-    s.to_lowercase()
 }
 
 /// Sorted, case-insensitive set difference of two lists of names: (added, removed).
@@ -87,16 +85,6 @@ fn list_details(
     }
     if !removed.is_empty() {
         details.push(format!("{what} removed: {}", removed.join(", ")));
-    }
-}
-
-fn scope_kind_name(k: ScopeKind) -> &'static str {
-    match k {
-        ScopeKind::Tenant => "root",
-        ScopeKind::ManagementGroup(_) => "managementGroup",
-        ScopeKind::Subscription(_) => "subscription",
-        ScopeKind::ResourceGroup(_) => "resourceGroup",
-        ScopeKind::Resource(_) => "resource",
     }
 }
 
@@ -177,7 +165,7 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
             moved.push(lower(h.scopes.path(sh)));
             d.hierarchy.push(HierarchyChange {
                 change: Change::Moved,
-                kind: scope_kind_name(h.scopes.kind(sh)),
+                kind: scope_kind(h, sh),
                 name: scope_name(h, sh),
                 scope: h.scopes.path(sh).to_string(),
                 from: parent_name(b, sb),
@@ -219,7 +207,7 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
             let parent = parent_name(t, s);
             d.hierarchy.push(HierarchyChange {
                 change,
-                kind: scope_kind_name(t.scopes.kind(s)),
+                kind: scope_kind(t, s),
                 name: scope_name(t, s),
                 scope: t.scopes.path(s).to_string(),
                 from: if change == Change::Removed {

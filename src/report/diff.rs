@@ -3,6 +3,7 @@
 //! change in effective access, then the rest. JSON is the serialisation of
 //! [`crate::diff::TenantDiff`] itself (see `cli::diff`).
 
+use super::{how, plural};
 use crate::diff::{
     AccessEntry, Change, Escalation, HierarchyChange, ObjectChange, Place, RoleDefinitionChange,
     TenantDiff, Violation,
@@ -15,18 +16,6 @@ const TERMINAL_LIST: usize = 50;
 const MARKDOWN_OPEN: usize = 10;
 /// Markdown lists are cut here, to stay within a pull-request comment's size.
 const MARKDOWN_LIST: usize = 200;
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else if word == "person" {
-        format!("{n} people")
-    } else if let Some(stem) = word.strip_suffix('y') {
-        format!("{n} {stem}ies")
-    } else {
-        format!("{n} {word}s")
-    }
-}
 
 /// The one-line summary: `2 access gained, 1 lost, 1 escalation, ...`, or `no changes`.
 pub fn summary_line(d: &TenantDiff) -> String {
@@ -79,14 +68,6 @@ pub fn summary_line(d: &TenantDiff) -> String {
         "no changes to access, policy, hierarchy or findings".to_string()
     } else {
         parts.join(", ")
-    }
-}
-
-fn how(via: &[String]) -> String {
-    if via.len() <= 1 {
-        "assigned directly".to_string()
-    } else {
-        format!("through {}", via.join(" → "))
     }
 }
 

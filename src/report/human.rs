@@ -1,6 +1,7 @@
 //! The terminal report: each finding drawn by miette (source snippet, label on the value,
 //! related places in other files, help line), then a one-line summary.
 
+use super::plural;
 use crate::Analysis;
 use crate::diag::{Finding, Label, Severity};
 use crate::source::Files;
@@ -230,7 +231,6 @@ pub fn write(analysis: &Analysis, style: Style, w: &mut dyn Write) -> io::Result
 pub fn summary_line(a: &Analysis) -> String {
     let errors = a.count(Severity::Error);
     let warnings = a.count(Severity::Warning);
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let what = format!(
         "{} ({})",
         plural(a.files.len(), "file"),

@@ -31,6 +31,29 @@ pub fn position(files: &Files, span: Span) -> Position {
     }
 }
 
+/// `1 file`, `2 files`; `policy` → `policies`, `person` → `people`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else if word == "person" {
+        format!("{n} people")
+    } else if let Some(stem) = word.strip_suffix('y') {
+        format!("{n} {stem}ies")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// How a role reaches a principal, from its membership path (the principal first, the
+/// assignee last): "assigned directly" or "through p → group → group".
+pub fn how(path: &[String]) -> String {
+    if path.len() <= 1 {
+        "assigned directly".to_string()
+    } else {
+        format!("through {}", path.join(" → "))
+    }
+}
+
 /// A path as users see it, with `/` separators on every platform.
 pub fn display_path(p: &std::path::Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
