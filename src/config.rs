@@ -197,6 +197,11 @@ impl Config {
     }
 
     /// The severity a finding of this code gets.
+    /// The severity `canopy.toml` sets for a code, if it sets one.
+    pub fn configured(&self, code: Code) -> Option<Severity> {
+        self.severity.get(&code).copied()
+    }
+
     pub fn severity_of(&self, code: Code) -> Severity {
         self.severity
             .get(&code)

@@ -76,6 +76,8 @@ codes! {
     PolicyAudit => "policy-audit",
     UnsupportedPolicy => "unsupported-policy",
     Config => "config",
+    UnusedSuppression => "unused-suppression",
+    InvalidSuppression => "invalid-suppression",
 }
 
 impl fmt::Display for Code {

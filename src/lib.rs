@@ -16,6 +16,7 @@
 //! ```
 
 pub mod access;
+pub mod baseline;
 pub mod builtin;
 pub mod check;
 pub mod cli;
@@ -28,6 +29,7 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod source;
+pub mod suppress;
 
 use config::Config;
 use diag::{Finding, Severity};
@@ -48,6 +50,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Every policy assignment evaluated on the tenant (computed once, for the checks).
     pub compliance: policy::assess::Compliance,
+    /// Findings silenced by inline `# canopy: allow` comments, with the reasons.
+    pub suppressed: Vec<suppress::Suppressed>,
 }
 
 impl Analysis {
@@ -61,6 +65,7 @@ impl Analysis {
             tenant: Tenant::default(),
             findings: Vec::new(),
             compliance: policy::assess::Compliance::default(),
+            suppressed: Vec::new(),
         }
     }
 
@@ -253,10 +258,12 @@ fn analyse(
     let mut files = Files::default();
     let mut docs = Vec::with_capacity(loaded.len());
     let mut findings = Vec::new();
+    let mut suppressions = Vec::new();
     for l in loaded {
         files.insert(l.id, l.file);
         docs.push(l.docs);
         findings.extend(l.findings);
+        suppressions.extend(l.suppressions);
     }
     let tenant = model::resolve(docs.into_iter().flatten(), &mut findings);
     let cx = check::Ctx::new(
@@ -268,11 +275,23 @@ fn analyse(
     let now = cx.now;
     let compliance = cx.compliance.into_inner();
     let compliance = compliance.unwrap_or_else(|| policy::assess::assess(&tenant, now));
-    findings.retain_mut(|f| {
-        f.severity = config.severity_of(f.code);
-        f.severity != Severity::Off
-    });
+    let configure = |findings: &mut Vec<Finding>| {
+        // A finding keeps the severity it was made with (its rule's default, or what an
+        // AccessRule declares) unless canopy.toml sets one for its code.
+        findings.retain_mut(|f| {
+            if let Some(s) = config.configured(f.code) {
+                f.severity = s;
+            }
+            f.severity != Severity::Off
+        })
+    };
+    configure(&mut findings);
+    // After the configuration, so a finding turned off is not counted as suppressed; the
+    // `unused-suppression` findings it adds are configured in turn.
+    let (mut findings, mut suppressed) = suppress::apply(findings, &suppressions);
+    configure(&mut findings);
     diag::sort_findings(&mut findings);
+    suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     Analysis {
         root,
         files,
@@ -280,6 +299,7 @@ fn analyse(
         tenant,
         findings,
         compliance,
+        suppressed,
     }
 }
 

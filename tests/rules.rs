@@ -314,6 +314,8 @@ fixture_tests! {
     policy_violation_fail, policy_violation_pass: PolicyViolation "policy-violation";
     policy_audit_fail, policy_audit_pass: PolicyAudit "policy-audit";
     unsupported_policy_fail, unsupported_policy_pass: UnsupportedPolicy "unsupported-policy";
+    unused_suppression_fail, unused_suppression_pass: UnusedSuppression "unused-suppression";
+    invalid_suppression_fail, invalid_suppression_pass: InvalidSuppression "invalid-suppression";
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod duplicate_assignment;
 mod duplicate_name;
 mod expired_assignment;
 mod expired_exemption;
+mod invalid_suppression;
 mod management_group_limit;
 mod membership_cycle;
 mod multiple_parents;
@@ -33,6 +34,7 @@ mod unknown_action;
 mod unknown_reference;
 mod unreadable_file;
 mod unsupported_policy;
+mod unused_suppression;
 mod yaml_syntax;
 
 /// What a check reads.
@@ -124,6 +126,8 @@ pub static RULES: &[&Rule] = &[
     &policy_audit::RULE,
     &unsupported_policy::RULE,
     &config_error::RULE,
+    &unused_suppression::RULE,
+    &invalid_suppression::RULE,
 ];
 
 /// The rule of a code.

@@ -8,7 +8,7 @@ mod rules;
 mod tree;
 
 use crate::diag::Severity;
-use crate::report::{self, human::Style};
+use crate::report::{self, FindingsFormat, Report, human::Style};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,11 +57,24 @@ pub struct CheckArgs {
     /// The tree's directory.
     #[arg(default_value = ".")]
     pub tree: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// How to write the findings: human (miette's drawing), json, sarif (GitHub code
+    /// scanning), github (workflow commands, inline on pull requests), junit (Azure
+    /// Pipelines' test results), markdown (a pull-request comment).
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Human)]
+    pub format: FindingsFormat,
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Print only the summary (human, github and markdown formats).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Report only findings that this baseline file does not record.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (written atomically), so later runs with `--baseline
+    /// FILE` report only new ones. Exits 0 once written.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Judge expiry (exemptions) as of this RFC 3339 time instead of now.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<jiff::Timestamp>,
@@ -216,21 +229,83 @@ pub(crate) fn load_or_report(
 }
 
 fn check(args: &CheckArgs, style: Style, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    if args.quiet && !args.format.has_summary() {
+        let _ = writeln!(
+            err,
+            "canopy: --quiet keeps only the summary, which the {:?} format does not have; \
+             use it with --format human, github or markdown",
+            args.format
+        );
+        return EXIT_CANNOT_RUN;
+    }
     let options = crate::Options { now: args.at };
-    let analysis = match load_or_report(&args.tree, &options, args.format, style, out, err) {
+    let analysis = match crate::load_with(&args.tree, &options) {
         Ok(a) => a,
-        Err(code) => return code,
+        Err(crate::Error::Config { files, findings }) => {
+            let r = Report::stopped(&files, &findings);
+            let w: &mut dyn Write = match args.format {
+                FindingsFormat::Human => &mut *err,
+                _ => &mut *out,
+            };
+            let _ = args.format.write(&r, style, w);
+            let _ = writeln!(err, "canopy: canopy.toml is invalid; nothing was checked");
+            return EXIT_CANNOT_RUN;
+        }
+        Err(e) => {
+            // Tools reading JSON get an answer on stdout too, not an empty stream.
+            if args.format == FindingsFormat::Json {
+                let doc = serde_json::json!({"version": 1, "error": e.to_string()});
+                let _ = writeln!(out, "{doc:#}");
+            }
+            let _ = writeln!(err, "canopy: {e}");
+            return EXIT_CANNOT_RUN;
+        }
     };
-    let written = match args.format {
-        Format::Human => report::human::write(&analysis, style, out),
-        Format::Json => report::json::write(&analysis, out),
+    if let Some(path) = &args.write_baseline {
+        let b = crate::baseline::Baseline::of(&analysis.files, &analysis.findings);
+        return match b.write(path) {
+            Ok(()) => {
+                let _ = writeln!(
+                    err,
+                    "canopy: recorded {} in `{}`; `canopy check --baseline {}` now reports only new ones",
+                    report::plural(b.findings.len(), "finding"),
+                    path.display(),
+                    path.display()
+                );
+                EXIT_OK
+            }
+            Err(e) => {
+                let _ = writeln!(err, "canopy: cannot write `{}`: {e}", path.display());
+                EXIT_CANNOT_RUN
+            }
+        };
+    }
+    let (findings, baseline) = match &args.baseline {
+        None => (None, None),
+        Some(path) => match crate::baseline::Baseline::read(path) {
+            Ok(b) => {
+                let (kept, applied) = b.apply(&analysis.files, analysis.findings.clone());
+                (Some(kept), Some(applied))
+            }
+            Err(e) => {
+                let _ = writeln!(err, "canopy: {e}");
+                return EXIT_CANNOT_RUN;
+            }
+        },
     };
-    if let Err(e) = written {
+    let mut r = Report::of(&analysis);
+    if let Some(f) = &findings {
+        r.findings = f;
+    }
+    r.baseline = baseline;
+    r.deny_warnings = args.deny_warnings;
+    r.quiet = args.quiet;
+    if let Err(e) = args.format.write(&r, style, out) {
         let _ = writeln!(err, "canopy: cannot write output: {e}");
         return EXIT_CANNOT_RUN;
     }
-    let errors = analysis.count(Severity::Error);
-    let warnings = analysis.count(Severity::Warning);
+    let errors = r.count(Severity::Error);
+    let warnings = r.count(Severity::Warning);
     if errors > 0 || (args.deny_warnings && warnings > 0) {
         EXIT_FINDINGS
     } else {

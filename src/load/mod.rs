@@ -130,6 +130,8 @@ pub struct LoadedFile {
     pub file: SourceFile,
     pub docs: Vec<Doc>,
     pub findings: Vec<Finding>,
+    /// Its inline `# canopy: allow` comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// Reads, parses and converts every walked file in parallel. File ids follow walk order.
@@ -176,6 +178,7 @@ fn unreadable(
         file: SourceFile::new(name, path, Arc::from("")),
         docs: Vec::new(),
         findings: vec![f],
+        suppressions: Vec::new(),
     }
 }
 
@@ -221,6 +224,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
             file: SourceFile::new(name, path, text),
             docs: Vec::new(),
             findings: vec![f],
+            suppressions: Vec::new(),
         };
     }
     let (text, utf8_error) = match String::from_utf8(bytes) {
@@ -248,9 +252,14 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
             file,
             docs: Vec::new(),
             findings: vec![f],
+            suppressions: Vec::new(),
         };
     }
-    let (docs, mut findings) = parse_text(id, &text);
+    let Parsed {
+        docs,
+        mut findings,
+        suppressions,
+    } = parse_file(id, &text);
     if docs.is_empty() && findings.is_empty() {
         findings.push(
             Finding::new(
@@ -267,20 +276,39 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
         file,
         docs,
         findings,
+        suppressions,
     }
 }
 
 /// Parses every document of a file's text, in parallel for large files.
 pub fn parse_text(id: FileId, text: &str) -> (Vec<Doc>, Vec<Finding>) {
+    // Callers of this form (built-in data, tests) apply no suppressions.
+    let p = parse_file(id, text);
+    (p.docs, p.findings)
+}
+
+/// What parsing one file's text gives.
+pub struct Parsed {
+    pub docs: Vec<Doc>,
+    pub findings: Vec<Finding>,
+    pub suppressions: Vec<crate::suppress::Suppression>,
+}
+
+/// Parses every document of a file's text (in parallel for large files) and finds its
+/// suppression comments.
+pub fn parse_file(id: FileId, text: &str) -> Parsed {
     let chunks = yaml::split_documents(text);
-    let per_doc = |c: &yaml::Chunk| -> (Option<Doc>, Vec<Finding>) {
+    // The node trees are kept only when the file may hold suppression comments, which need
+    // them to know what they cover; otherwise each is dropped once converted.
+    let keep_nodes = text.contains("canopy:");
+    let per_doc = |c: &yaml::Chunk| -> (Option<Doc>, Vec<Finding>, Option<yaml::Node>) {
         let mut cx = Converter::new(id, text);
         match yaml::parse_chunk(text, *c) {
             Ok(Some(d)) => {
                 let doc = cx.document(&d.root);
-                (doc, cx.findings)
+                (doc, cx.findings, keep_nodes.then_some(d.root))
             }
-            Ok(None) => (None, Vec::new()),
+            Ok(None) => (None, Vec::new(), None),
             Err(e) => {
                 let mut f = Finding::new(
                     Code::YamlSyntax,
@@ -295,22 +323,36 @@ pub fn parse_text(id: FileId, text: &str) -> (Vec<Doc>, Vec<Finding>) {
                             .into(),
                     )
                 });
-                (None, vec![f])
+                (None, vec![f], None)
             }
         }
     };
-    let results: Vec<(Option<Doc>, Vec<Finding>)> = if chunks.len() > 64 {
+    let results: Vec<(Option<Doc>, Vec<Finding>, Option<yaml::Node>)> = if chunks.len() > 64 {
         chunks.par_iter().map(per_doc).collect()
     } else {
         chunks.iter().map(per_doc).collect()
     };
     let mut docs = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
-    for (d, f) in results {
+    let mut roots = Vec::new();
+    for (c, (d, f, root)) in chunks.iter().zip(results) {
         docs.extend(d);
         findings.extend(f);
+        roots.push((*c, root));
     }
-    (docs, findings)
+    let mut suppressions = Vec::new();
+    if keep_nodes {
+        let with_roots: Vec<(yaml::Chunk, Option<&yaml::Node>)> =
+            roots.iter().map(|(c, r)| (*c, r.as_ref())).collect();
+        let (found, problems) = crate::suppress::find(id, text, &with_roots);
+        suppressions = found;
+        findings.extend(problems);
+    }
+    Parsed {
+        docs,
+        findings,
+        suppressions,
+    }
 }
 
 /// Why bytes are not a text file, if they are not: NUL bytes mean binary or UTF-16.

@@ -3,6 +3,7 @@
 //! change in effective access, then the rest. JSON is the serialisation of
 //! [`crate::diff::TenantDiff`] itself (see `cli::diff`).
 
+use super::markdown::{code, md};
 use super::{how, plural};
 use crate::diff::{
     AccessEntry, Change, Escalation, HierarchyChange, ObjectChange, Place, RoleDefinitionChange,
@@ -12,10 +13,6 @@ use std::fmt::Write as _;
 
 /// How many items a list shows in the terminal before "... and N more" (JSON has them all).
 const TERMINAL_LIST: usize = 50;
-/// Markdown lists longer than this fold into a `<details>` section.
-const MARKDOWN_OPEN: usize = 10;
-/// Markdown lists are cut here, to stay within a pull-request comment's size.
-const MARKDOWN_LIST: usize = 200;
 
 /// The one-line summary: `2 access gained, 1 lost, 1 escalation, ...`, or `no changes`.
 pub fn summary_line(d: &TenantDiff) -> String {
@@ -490,62 +487,10 @@ pub fn write_human(d: &TenantDiff, out: &mut String, indent: &str, limit: bool) 
     }
 }
 
-/// Escapes text for a Markdown table cell or list item.
-fn md(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => o.push_str("\\|"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '\n' => o.push_str("<br>"),
-            '*' | '_' | '`' | '[' | ']' => {
-                o.push('\\');
-                o.push(c);
-            }
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-fn code(s: &str) -> String {
-    // Backticks in a code span would end it; scope paths and names have none in practice.
-    format!("`{}`", s.replace('`', "'"))
-}
-
 /// A Markdown section: a table, folded into `<details>` when long.
 fn md_table(out: &mut String, title: &str, head: &[&str], rows: Vec<Vec<String>>) {
-    if rows.is_empty() {
-        return;
-    }
-    let n = rows.len();
-    let folded = n > MARKDOWN_OPEN;
-    if folded {
-        let _ = writeln!(
-            out,
-            "<details><summary><b>{}</b> ({n})</summary>\n",
-            md(title)
-        );
-    } else {
-        let _ = writeln!(out, "#### {title} ({n})\n");
-    }
-    let _ = writeln!(out, "| {} |", head.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
-    for r in rows.iter().take(MARKDOWN_LIST) {
-        let _ = writeln!(out, "| {} |", r.join(" | "));
-    }
-    if n > MARKDOWN_LIST {
-        let _ = writeln!(
-            out,
-            "\n… and {} more: run `canopy diff --format json` for the full list.",
-            n - MARKDOWN_LIST
-        );
-    }
-    out.push('\n');
-    if folded {
-        out.push_str("</details>\n\n");
-    }
+    let more = "run `canopy diff --format json` for the full list";
+    super::markdown::table(out, title, head, &rows, more);
 }
 
 fn md_place(p: &Place) -> String {

@@ -1,7 +1,6 @@
 //! The terminal report: each finding drawn by miette (source snippet, label on the value,
 //! related places in other files, help line), then a one-line summary.
 
-use super::plural;
 use crate::Analysis;
 use crate::diag::{Finding, Label, Severity};
 use crate::source::Files;
@@ -221,30 +220,20 @@ pub fn render_finding(files: &Files, f: &Finding, style: Style) -> String {
 
 /// Draws every finding and the summary line.
 pub fn write(analysis: &Analysis, style: Style, w: &mut dyn Write) -> io::Result<()> {
-    for f in &analysis.findings {
-        writeln!(w, "{}", render_finding(&analysis.files, f, style))?;
-    }
-    writeln!(w, "{}", summary_line(analysis))
+    write_report(&super::Report::of(analysis), style, w)
 }
 
-/// `canopy check: 2 errors, 1 warning in 14 files (52 documents)`.
-pub fn summary_line(a: &Analysis) -> String {
-    let errors = a.count(Severity::Error);
-    let warnings = a.count(Severity::Warning);
-    let what = format!(
-        "{} ({})",
-        plural(a.files.len(), "file"),
-        plural(a.tenant.documents, "document")
-    );
-    if errors == 0 && warnings == 0 {
-        format!("canopy check: no problems in {what}")
-    } else {
-        format!(
-            "canopy check: {}, {} in {what}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        )
+/// Draws a report: each finding (none with `--quiet`), then the summary line.
+pub fn write_report(r: &super::Report, style: Style, w: &mut dyn Write) -> io::Result<()> {
+    if !r.quiet {
+        for f in r.findings {
+            writeln!(w, "{}", render_finding(r.files, f, style))?;
+        }
     }
+    if r.analysis.is_some() {
+        writeln!(w, "{}", super::summary_line(r))?;
+    }
+    Ok(())
 }
 
 /// Draws findings that stopped a run before any check (a bad canopy.toml).

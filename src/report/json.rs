@@ -13,7 +13,18 @@ use std::io::{self, Write};
 pub struct Document {
     pub version: u32,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings silenced by inline `# canopy: allow` comments, each with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<SuppressedDiagnostic>,
     pub summary: Summary,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct SuppressedDiagnostic {
+    #[serde(flatten)]
+    pub diagnostic: Diagnostic,
+    pub reason: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -48,6 +59,11 @@ pub struct Related {
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
+    /// How many findings inline comments suppressed.
+    pub suppressed: usize,
+    /// With `--baseline`: findings hidden as known, and baseline entries no longer found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Applied>,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub tree: Option<TreeCounts>,
 }
@@ -104,30 +120,49 @@ pub fn diagnostic(files: &Files, f: &Finding) -> Diagnostic {
 
 /// The JSON document of a finished analysis.
 pub fn build(a: &Analysis) -> Document {
-    let t = &a.tenant;
+    build_report(&super::Report::of(a))
+}
+
+/// The JSON document of a report: what is left after suppressions and the baseline.
+pub fn build_report(r: &super::Report) -> Document {
     Document {
         version: 1,
-        diagnostics: a.findings.iter().map(|f| diagnostic(&a.files, f)).collect(),
+        diagnostics: r.findings.iter().map(|f| diagnostic(r.files, f)).collect(),
+        suppressed: r
+            .suppressed
+            .iter()
+            .map(|s| SuppressedDiagnostic {
+                diagnostic: diagnostic(r.files, &s.finding),
+                reason: s.reason.clone(),
+            })
+            .collect(),
         summary: Summary {
-            errors: a.count(Severity::Error),
-            warnings: a.count(Severity::Warning),
-            tree: Some(TreeCounts {
-                files: a.files.len(),
-                documents: t.documents,
-                bytes: a.files.total_bytes(),
-                management_groups: t.management_groups.len(),
-                subscriptions: t.subscriptions.len(),
-                resource_groups: t.resource_groups.len(),
-                resources: t.resources.len(),
-                principals: t.principals.len(),
-                custom_roles: t.custom_roles.len(),
-                role_assignments: t.role_assignments.len(),
-                deny_assignments: t.deny_assignments.len(),
-                policy_definitions: t.policy_definitions.len(),
-                policy_assignments: t.policy_assignments.len(),
-                policy_exemptions: t.policy_exemptions.len(),
-            }),
+            errors: r.count(Severity::Error),
+            warnings: r.count(Severity::Warning),
+            suppressed: r.suppressed.len(),
+            baseline: r.baseline,
+            tree: r.analysis.map(tree_counts),
         },
+    }
+}
+
+fn tree_counts(a: &Analysis) -> TreeCounts {
+    let t = &a.tenant;
+    TreeCounts {
+        files: a.files.len(),
+        documents: t.documents,
+        bytes: a.files.total_bytes(),
+        management_groups: t.management_groups.len(),
+        subscriptions: t.subscriptions.len(),
+        resource_groups: t.resource_groups.len(),
+        resources: t.resources.len(),
+        principals: t.principals.len(),
+        custom_roles: t.custom_roles.len(),
+        role_assignments: t.role_assignments.len(),
+        deny_assignments: t.deny_assignments.len(),
+        policy_definitions: t.policy_definitions.len(),
+        policy_assignments: t.policy_assignments.len(),
+        policy_exemptions: t.policy_exemptions.len(),
     }
 }
 
@@ -138,17 +173,14 @@ pub fn document(a: &Analysis) -> serde_json::Value {
 
 /// Findings that stopped a run (a bad canopy.toml), in the same shape.
 pub fn findings_document(files: &Files, findings: &[Finding]) -> Document {
-    Document {
-        version: 1,
-        diagnostics: findings.iter().map(|f| diagnostic(files, f)).collect(),
-        summary: Summary {
-            errors: findings.len(),
-            ..Summary::default()
-        },
-    }
+    build_report(&super::Report::stopped(files, findings))
 }
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &build(a))?;
+    write_report(&super::Report::of(a), w)
+}
+
+pub fn write_report(r: &super::Report, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &build_report(r))?;
     writeln!(w)
 }

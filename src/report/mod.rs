@@ -2,10 +2,191 @@
 //! once, in `cli`.
 
 pub mod diff;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 
+use crate::Analysis;
+use crate::diag::{Finding, Severity};
 use crate::source::{Files, Span};
+use crate::suppress::Suppressed;
+use std::io::{self, Write};
+
+/// The formats findings are written in (`canopy check --format`). A new format is one module
+/// with a `write(&Report, &mut dyn Write)` and one arm in [`FindingsFormat::write`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingsFormat {
+    /// miette's drawing: the source line, a label on the value, the help; then a summary.
+    Human,
+    /// canopy's JSON document (version 1), for tools.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: findings inline on the pull request.
+    Github,
+    /// JUnit XML, one test case per check per file, for Azure Pipelines' test results.
+    Junit,
+    /// A Markdown summary and table, for pull-request comments and job summaries.
+    Markdown,
+}
+
+impl FindingsFormat {
+    /// Whether `--quiet` means something for this format (it keeps only the summary).
+    pub fn has_summary(self) -> bool {
+        matches!(
+            self,
+            FindingsFormat::Human | FindingsFormat::Github | FindingsFormat::Markdown
+        )
+    }
+
+    pub fn write(self, r: &Report, style: human::Style, w: &mut dyn Write) -> io::Result<()> {
+        match self {
+            FindingsFormat::Human => human::write_report(r, style, w),
+            FindingsFormat::Json => json::write_report(r, w),
+            FindingsFormat::Sarif => sarif::write(r, w),
+            FindingsFormat::Github => github::write(r, w),
+            FindingsFormat::Junit => junit::write(r, w),
+            FindingsFormat::Markdown => markdown::write(r, w),
+        }
+    }
+}
+
+/// What a findings report shows: the findings left after suppressions and the baseline, what
+/// was set aside, and the tree they came from.
+pub struct Report<'a> {
+    pub files: &'a Files,
+    pub findings: &'a [Finding],
+    /// Findings silenced by inline `# canopy: allow` comments, with the reasons.
+    pub suppressed: &'a [Suppressed],
+    /// The analysis, when canopy got as far as checking (not for a bad canopy.toml).
+    pub analysis: Option<&'a Analysis>,
+    /// Known findings hidden by `--baseline`, and baseline entries no longer found.
+    pub baseline: Option<crate::baseline::Applied>,
+    /// Warnings fail the run too (`--deny-warnings`).
+    pub deny_warnings: bool,
+    /// Only the summary (`--quiet`).
+    pub quiet: bool,
+    /// False when canopy stopped before checking (a bad canopy.toml).
+    pub ran: bool,
+}
+
+impl<'a> Report<'a> {
+    /// The report of a finished analysis, with nothing hidden by a baseline.
+    pub fn of(a: &'a Analysis) -> Self {
+        Report {
+            files: &a.files,
+            findings: &a.findings,
+            suppressed: &a.suppressed,
+            analysis: Some(a),
+            baseline: None,
+            deny_warnings: false,
+            quiet: false,
+            ran: true,
+        }
+    }
+
+    /// The findings that stopped a run before any check (a bad canopy.toml).
+    pub fn stopped(files: &'a Files, findings: &'a [Finding]) -> Self {
+        Report {
+            files,
+            findings,
+            suppressed: &[],
+            analysis: None,
+            baseline: None,
+            deny_warnings: false,
+            quiet: false,
+            ran: false,
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// `canopy check: 2 errors, 1 warning in 14 files (52 documents); 3 suppressed`.
+pub fn summary_line(r: &Report) -> String {
+    let Some(a) = r.analysis else {
+        return format!(
+            "canopy check: canopy.toml has {}; nothing was checked",
+            plural(r.findings.len(), "problem")
+        );
+    };
+    let errors = r.count(Severity::Error);
+    let warnings = r.count(Severity::Warning);
+    let what = format!(
+        "{} ({})",
+        plural(a.files.len(), "file"),
+        plural(a.tenant.documents, "document")
+    );
+    let mut line = if errors == 0 && warnings == 0 {
+        format!("canopy check: no problems in {what}")
+    } else {
+        format!(
+            "canopy check: {}, {} in {what}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    };
+    let mut set_aside = Vec::new();
+    if !r.suppressed.is_empty() {
+        set_aside.push(format!("{} suppressed inline", r.suppressed.len()));
+    }
+    if let Some(b) = &r.baseline {
+        set_aside.push(format!("{} known in the baseline", b.hidden));
+        if b.fixed > 0 {
+            set_aside.push(format!(
+                "{} of the baseline fixed (rewrite it with --write-baseline)",
+                plural(b.fixed, "entry")
+            ));
+        }
+    }
+    if !set_aside.is_empty() {
+        line.push_str("; ");
+        line.push_str(&set_aside.join(", "));
+    }
+    line
+}
+
+/// A finding's identity where lines may move: a hash of its code, file and message, as
+/// 16 hex digits. FNV-1a, written out here because the value is stored by code-scanning
+/// services across runs and must never change with a library's version.
+pub fn fingerprint(files: &Files, f: &Finding) -> String {
+    let file = display_path(&files.get(f.primary.span.file).path);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [f.code.as_str(), &file, &f.message] {
+        for b in part.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// A file's path as a URI reference: relative paths stay relative (SARIF viewers resolve
+/// them against the repository root), absolute ones become `file://` URIs; characters
+/// outside RFC 3986's unreserved set and `/` are percent-encoded.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
 
 /// Where a span is, for formats that print positions: the file as the user named it, and
 /// 1-based line and column of its start and end.
@@ -60,5 +241,16 @@ pub fn display_path(p: &std::path::Path) -> String {
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_encoded_and_relative_paths_stay_relative() {
+        assert_eq!(uri("infra/my tree/a.yaml"), "infra/my%20tree/a.yaml");
+        assert_eq!(uri("/abs/a.yaml"), "file:///abs/a.yaml");
     }
 }

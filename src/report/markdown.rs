@@ -1,0 +1,171 @@
+//! Markdown building blocks shared by every Markdown report (`check --format markdown`, `diff
+//! --format markdown`): escaping for table cells, code spans, and tables that fold into
+//! `<details>` when long, as pull-request comments need.
+
+use super::{Report, position};
+use crate::diag::Severity;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Lists longer than this are folded into `<details>`.
+pub const OPEN_ROWS: usize = 10;
+/// At most this many rows are written in one table; the rest are counted.
+pub const MAX_ROWS: usize = 200;
+
+/// Escapes text for a Markdown table cell or list item.
+pub fn md(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => o.push_str("\\|"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '\n' => o.push_str("<br>"),
+            '*' | '_' | '`' | '[' | ']' | '\\' => {
+                o.push('\\');
+                o.push(c);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A message as Markdown: its `code spans` kept as code (canopy's messages quote names and
+/// scopes that way), everything else escaped as [`md`].
+pub fn md_message(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push('`');
+            out.push_str(&part.replace('|', "\\|"));
+            out.push('`');
+        } else {
+            out.push_str(&md(part));
+        }
+    }
+    // An odd number of backticks: the last one opened nothing; close what was opened.
+    if s.matches('`').count() % 2 == 1 {
+        out.push('`');
+    }
+    out
+}
+
+/// A code span. Backticks inside would end it; scope paths and names have none in practice.
+pub fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'").replace('|', "\\|"))
+}
+
+/// A titled table, folded into `<details>` when longer than [`OPEN_ROWS`], cut at
+/// [`MAX_ROWS`] with `more` (such as "run `canopy check --format json` for the full list")
+/// after the count of rows left out.
+pub fn table(out: &mut String, title: &str, head: &[&str], rows: &[Vec<String>], more: &str) {
+    if rows.is_empty() {
+        return;
+    }
+    let n = rows.len();
+    let folded = n > OPEN_ROWS;
+    if folded {
+        let _ = writeln!(
+            out,
+            "<details><summary><b>{}</b> ({n})</summary>\n",
+            md(title)
+        );
+    } else {
+        let _ = writeln!(out, "#### {title} ({n})\n");
+    }
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+    for r in rows.iter().take(MAX_ROWS) {
+        let _ = writeln!(out, "| {} |", r.join(" | "));
+    }
+    if n > MAX_ROWS {
+        let _ = writeln!(out, "\n… and {} more: {more}.", n - MAX_ROWS);
+    }
+    out.push('\n');
+    if folded {
+        out.push_str("</details>\n\n");
+    }
+}
+
+/// `canopy check --format markdown`: a verdict, the summary, then the findings as a table
+/// (folded when long), for a pull-request comment or a job summary.
+pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+    let mut out = String::from("### canopy check\n\n");
+    let errors = r.count(Severity::Error);
+    let warnings = r.count(Severity::Warning);
+    let verdict = if errors > 0 || (r.deny_warnings && warnings > 0) {
+        "❌ **fails**"
+    } else if warnings > 0 {
+        "⚠️ **passes with warnings**"
+    } else {
+        "✅ **passes**"
+    };
+    let _ = writeln!(out, "{verdict}: {}\n", md(&super::summary_line(r)));
+    if !r.quiet {
+        let rows: Vec<Vec<String>> = r
+            .findings
+            .iter()
+            .map(|f| {
+                let p = position(r.files, f.primary.span);
+                let icon = match f.severity {
+                    Severity::Error => "❌ error",
+                    _ => "⚠️ warning",
+                };
+                let mut finding = md_message(&f.message);
+                if let Some(h) = &f.help {
+                    let _ = write!(finding, "<br>help: {}", md_message(h));
+                }
+                vec![
+                    icon.to_string(),
+                    code(f.code.as_str()),
+                    code(&format!("{}:{}:{}", p.file, p.line, p.column)),
+                    finding,
+                ]
+            })
+            .collect();
+        let more = "run `canopy check --format json` for the full list";
+        table(
+            &mut out,
+            "Findings",
+            &["", "Code", "Where", "Finding"],
+            &rows,
+            more,
+        );
+        let rows: Vec<Vec<String>> = r
+            .suppressed
+            .iter()
+            .map(|s| {
+                let p = position(r.files, s.finding.primary.span);
+                vec![
+                    code(s.finding.code.as_str()),
+                    code(&format!("{}:{}:{}", p.file, p.line, p.column)),
+                    md_message(&s.finding.message),
+                    md_message(&s.reason),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            "Suppressed inline",
+            &["Code", "Where", "Finding", "Reason"],
+            &rows,
+            more,
+        );
+    }
+    w.write_all(out.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table_or_inject_html() {
+        assert_eq!(md("a|b<script>&"), "a\\|b&lt;script&gt;&amp;");
+        assert_eq!(md("line\nnext"), "line<br>next");
+        assert_eq!(code("x|y"), "`x\\|y`");
+        assert_eq!(md_message("role `a|b` at <x>"), "role `a\\|b` at &lt;x&gt;");
+    }
+}
