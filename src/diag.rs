@@ -78,6 +78,7 @@ codes! {
     Config => "config",
     UnusedSuppression => "unused-suppression",
     InvalidSuppression => "invalid-suppression",
+    AccessRule => "access-rule",
 }
 
 impl fmt::Display for Code {

@@ -101,7 +101,7 @@ fn contoso_passes_with_only_its_policy_warnings() {
     assert_eq!(o.status.code(), Some(0), "{out}\n{}", stderr(&o));
     let last = out.trim_end().lines().last().unwrap_or_default();
     assert_eq!(
-        last, "canopy check: 0 errors, 2 warnings in 15 files (65 documents)",
+        last, "canopy check: 0 errors, 2 warnings in 16 files (70 documents)",
         "{out}"
     );
     let (_, v) = check_json("examples/contoso");
@@ -124,9 +124,10 @@ fn contoso_json_counts_what_the_tree_declares() {
         ("errors", 0),
         // policy-audit on the DR resource group, expired-exemption on its old waiver
         ("warnings", 2),
-        // hierarchy/1, subscriptions/3, principals/3, roles/1, assignments/4, policies/3
-        ("files", 15),
-        ("documents", 65),
+        // hierarchy/1, subscriptions/3, principals/3, roles/1, assignments/4, policies/3,
+        // rules/1
+        ("files", 16),
+        ("documents", 70),
         // root, contoso, platform + identity/management/connectivity, landing-zones,
         // production + corp/online, sandbox, decommissioned
         ("managementGroups", 12),
@@ -135,16 +136,19 @@ fn contoso_json_counts_what_the_tree_declares() {
         ("subscriptions", 9),
         ("resourceGroups", 10),
         ("resources", 22),
-        // 9 users, 5 groups, 3 service principals
-        ("principals", 17),
+        // 10 users (one the break-glass account), 5 groups, 3 service principals
+        ("principals", 18),
         ("customRoles", 1),
-        // including Priya's eligible Owner and Brad's conditional blob reader
-        ("roleAssignments", 16),
+        // including Priya's eligible Owner, Brad's conditional blob reader and the
+        // break-glass account's Owner at the root
+        ("roleAssignments", 17),
         ("denyAssignments", 1),
         // two of the tree's, and Azure's built-in "Allowed locations for resource groups"
         ("policyDefinitions", 3),
         ("policyAssignments", 4),
         ("policyExemptions", 3),
+        // guests never write, only platform assigns roles, break-glass keeps Owner
+        ("accessRules", 3),
     ];
     for (key, n) in expected {
         assert_eq!(s[key], n, "summary.{key} in {s:#}");

@@ -68,7 +68,8 @@ fn quiet_prints_only_the_summary() {
         stdout(&o)
     };
     assert_eq!(out.lines().count(), 1, "{out}");
-    assert!(out.starts_with("canopy check: 20 errors"), "{out}");
+    let full = broken("human");
+    assert_eq!(out.trim_end(), full.trim_end().lines().last().unwrap());
     let o = canopy(&[
         "check",
         "examples/broken",
@@ -238,8 +239,14 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("recorded 27 findings"));
     let recorded: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    let n = recorded["findings"].as_array().unwrap().len();
+    assert!(n > 20, "{recorded:#}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!("recorded {n} findings")),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(recorded["version"], 1);
     // Paths are relative to the tree, so the file works wherever canopy runs from.
     assert!(
@@ -258,9 +265,13 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
     // Nothing new: exit 0, and the summary says what the baseline hid.
     let o = canopy(&["check", t, "--baseline", b, "--at", AT]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert_eq!(
-        stdout(&o).trim(),
-        "canopy check: no problems in 11 files (49 documents); 1 suppressed inline, 27 known in the baseline"
+    let summary = stdout(&o);
+    assert!(
+        summary.starts_with("canopy check: no problems in ")
+            && summary
+                .trim_end()
+                .ends_with(&format!("; 1 suppressed inline, {n} known in the baseline")),
+        "{summary}"
     );
 
     // Lines move (a comment added at the top of a file): still nothing new.
@@ -285,7 +296,7 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["role `Contribtor` is not declared in the tree"]);
-    assert_eq!(v["summary"]["baseline"]["hidden"], 26);
+    assert_eq!(v["summary"]["baseline"]["hidden"], n - 1);
     assert_eq!(v["summary"]["baseline"]["fixed"], 1);
 }
 

@@ -316,6 +316,7 @@ fixture_tests! {
     unsupported_policy_fail, unsupported_policy_pass: UnsupportedPolicy "unsupported-policy";
     unused_suppression_fail, unused_suppression_pass: UnusedSuppression "unused-suppression";
     invalid_suppression_fail, invalid_suppression_pass: InvalidSuppression "invalid-suppression";
+    access_rule_fail, access_rule_pass: AccessRule "access-rule";
 }
 
 #[test]

@@ -382,6 +382,18 @@ const INVALID: &[(&str, &str)] = &[
         "kind: RoleDefinition\nname: r\nactions: \"*\"\nassignableScopes: [/]\n",
     ),
     (
+        "an empty selector",
+        "kind: AccessRule\nname: r\nexpect: deny\nprincipals: [{}]\nroles: [Owner]\nscopes: [/]\n",
+    ),
+    (
+        "a selector with an unknown field",
+        "kind: AccessRule\nname: r\nexpect: deny\nprincipals: [{group: x}]\nroles: [Owner]\nscopes: [/]\n",
+    ),
+    (
+        "an unknown expectation",
+        "kind: AccessRule\nname: r\nexpect: forbid\nprincipals: [x]\nroles: [Owner]\nscopes: [/]\n",
+    ),
+    (
         "a mapping in a list of strings",
         "kind: Group\nname: g\nmembers:\n  - name: jill\n",
     ),
@@ -637,6 +649,27 @@ policyAssignment: allowed-locations-prod
 scope: /subscriptions/contoso-prod/resourceGroups/Test
 category: waiver
 expiresOn: 2099-06-30t00:00:00.123456789z
+",
+    ),
+    (
+        "access-rules.yaml",
+        "\
+kind: AccessRule
+name: guests-never-write
+description: Invited external users may look, never change anything.
+expect: deny
+principals:
+  - type: Guest
+  - partner@fabrikam.com
+  - {type: User, memberOf: contractors}
+except:
+  - memberOf: platform-team
+actions: ['*/write']
+dataActions: [Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write]
+roles: [Owner]
+scopes: ['/']
+message: guests never hold write access
+severity: Warning
 ",
     ),
 ];

@@ -7,6 +7,7 @@ use crate::diag::{Code, Finding, Severity};
 use crate::model::Tenant;
 use rayon::prelude::*;
 
+mod access_rule;
 mod assignable_scope;
 mod assignment_limit;
 mod builtin_role_redefined;
@@ -126,6 +127,7 @@ pub static RULES: &[&Rule] = &[
     &policy_audit::RULE,
     &unsupported_policy::RULE,
     &config_error::RULE,
+    &access_rule::RULE,
     &unused_suppression::RULE,
     &invalid_suppression::RULE,
 ];

@@ -233,6 +233,14 @@ fn field_schema(f: &Field) -> Value {
             "type": "array",
             "items": Value::Object(object_schema(fields, |_| None)),
         }),
+        Ty::Principals(fields) => {
+            let mut selector = object_schema(fields, |_| None);
+            selector.insert("minProperties".into(), 1.into());
+            json!({
+                "type": "array",
+                "items": { "anyOf": [ { "type": scalar() }, Value::Object(selector) ] },
+            })
+        }
         Ty::Any => json!({}),
     };
     if let Value::Object(map) = &mut schema {

@@ -161,6 +161,36 @@ pub struct PolicyExemptionDoc {
     pub description: Option<Text>,
 }
 
+/// Who an AccessRule is about: one principal by name, or every principal matching a selector.
+#[derive(Debug, Clone)]
+pub enum SelectorDoc {
+    Name(Text),
+    Match {
+        /// The selector mapping, for findings about it.
+        span: Span,
+        /// `User`, `Guest`, `Group` or `ServicePrincipal`, canonically spelled.
+        kind: Option<Text>,
+        member_of: Option<Text>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessRuleDoc {
+    pub name: Text,
+    pub description: Option<Text>,
+    /// `deny` or `allow`.
+    pub expect: Text,
+    pub principals: Vec<SelectorDoc>,
+    pub except: Vec<SelectorDoc>,
+    pub actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub roles: Vec<Text>,
+    pub scopes: Vec<Text>,
+    pub message: Option<Text>,
+    /// `error` or `warning`.
+    pub severity: Option<Text>,
+}
+
 /// One converted document.
 #[derive(Debug, Clone)]
 pub enum Doc {
@@ -173,6 +203,7 @@ pub enum Doc {
     PolicyDefinition(PolicyDefinitionDoc),
     PolicyAssignment(PolicyAssignmentDoc),
     PolicyExemption(PolicyExemptionDoc),
+    AccessRule(AccessRuleDoc),
 }
 
 /// Converts nodes of one file, collecting findings.
@@ -277,6 +308,7 @@ impl<'a> Converter<'a> {
             "PolicyDefinition" => self.policy_definition(&rec).map(Doc::PolicyDefinition),
             "PolicyAssignment" => self.policy_assignment(&rec).map(Doc::PolicyAssignment),
             "PolicyExemption" => self.policy_exemption(&rec).map(Doc::PolicyExemption),
+            "AccessRule" => self.access_rule(&rec).map(Doc::AccessRule),
             other => unreachable!("kind {other} is in the schema table but has no converter"),
         }
     }
@@ -439,6 +471,28 @@ impl<'a> Converter<'a> {
             },
             Ty::Tags => matches!(v.value, Value::Map(_)),
             Ty::Objects(_) => matches!(v.value, Value::Seq(_)),
+            Ty::Principals(_) => match &v.value {
+                Value::Seq(items) => {
+                    let mut all = true;
+                    for item in items {
+                        if !self.is_scalar(item) && !matches!(item.value, Value::Map(_)) {
+                            all = false;
+                            self.schema_error(
+                                self.span(item),
+                                "expected a name or a selector",
+                                format!(
+                                    "`{}` must list principal names or selectors, found {}",
+                                    f.name,
+                                    item.value.kind_name()
+                                ),
+                                Some("write a name, or a mapping such as `{type: Guest}`".into()),
+                            );
+                        }
+                    }
+                    return all;
+                }
+                _ => false,
+            },
             Ty::Any => true,
         };
         if !ok {
@@ -827,6 +881,89 @@ impl<'a> Converter<'a> {
     }
 }
 
+impl Converter<'_> {
+    fn selectors(&mut self, rec: &Record, name: &str) -> Vec<SelectorDoc> {
+        let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = rec.get(name)
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if self.is_scalar(item) {
+                out.push(SelectorDoc::Name(self.text(item)));
+                continue;
+            }
+            let Some(r) = self.record(item, schema::SELECTOR_FIELDS, "a principal selector") else {
+                continue;
+            };
+            let kind = self.enum_text(&r, "type");
+            let member_of = self.opt_text(&r, "memberOf");
+            if kind.is_none() && member_of.is_none() {
+                self.schema_error(
+                    self.span(item),
+                    "selects nothing",
+                    format!("a selector in `{name}` needs `type`, `memberOf` or both"),
+                    Some("write `{type: Guest}`, `{memberOf: platform-admins}`, or a principal's name".into()),
+                );
+                continue;
+            }
+            out.push(SelectorDoc::Match {
+                span: self.span(item),
+                kind,
+                member_of,
+            });
+        }
+        out
+    }
+
+    fn access_rule(&mut self, rec: &Record) -> Option<AccessRuleDoc> {
+        let name = self.req_text(rec, "name")?;
+        let doc = AccessRuleDoc {
+            description: self.opt_text(rec, "description"),
+            expect: self.enum_text(rec, "expect")?,
+            principals: self.selectors(rec, "principals"),
+            except: self.selectors(rec, "except"),
+            actions: self.str_list(rec, "actions"),
+            data_actions: self.str_list(rec, "dataActions"),
+            roles: self.str_list(rec, "roles"),
+            scopes: self.str_list(rec, "scopes"),
+            message: self.opt_text(rec, "message"),
+            severity: self.enum_text(rec, "severity"),
+            name,
+        };
+        let mut ok = true;
+        if doc.actions.is_empty() && doc.data_actions.is_empty() && doc.roles.is_empty() {
+            self.schema_error(
+                doc.name.span,
+                "names no access",
+                format!("access rule `{}` names no access", doc.name.value),
+                Some(
+                    "add `actions`, `dataActions` or `roles`: the access the rule is about".into(),
+                ),
+            );
+            ok = false;
+        }
+        for (field, empty) in [
+            ("principals", doc.principals.is_empty()),
+            ("scopes", doc.scopes.is_empty()),
+        ] {
+            if empty && rec.get(field).is_some() {
+                self.schema_error(
+                    self.span(rec.get(field).expect("present")),
+                    "empty",
+                    format!("`{field}` of access rule `{}` is empty", doc.name.value),
+                    Some(format!("list at least one entry in `{field}`")),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(doc)
+    }
+}
+
 /// Azure's parameter values are `{value: ...}`; canopy also takes the plain value.
 fn unwrap_value(node: &Node) -> &Node {
     match &node.value {
@@ -884,6 +1021,13 @@ fn expected_of(f: &Field) -> (String, Option<String>) {
             Some("write `tags: {env: prod}`".into()),
         ),
         Ty::Objects(_) => ("a list of mappings".into(), None),
+        Ty::Principals(_) => (
+            "a list of principal names or selectors".into(),
+            Some(format!(
+                "write `{}: [alice@contoso.com, {{type: Guest}}, {{memberOf: team}}]`",
+                f.name
+            )),
+        ),
         Ty::Any => ("any value".into(), None),
     }
 }

@@ -22,6 +22,8 @@ pub enum Ty {
     Tags,
     /// A list of mappings with these fields.
     Objects(&'static [Field]),
+    /// A list whose items are principal names, or selector mappings with these fields.
+    Principals(&'static [Field]),
     /// Any YAML value (policy rules, parameter values), kept as a spanned node tree.
     Any,
 }
@@ -96,6 +98,23 @@ pub const EXEMPTION_CATEGORIES: &[&str] = &["Waiver", "Mitigated"];
 pub const ENFORCEMENT_MODES: &[&str] = &["Default", "DoNotEnforce"];
 pub const POLICY_MODES: &[&str] = &["All", "Indexed"];
 pub const ASSIGNMENT_TYPES: &[&str] = &["Active", "Eligible"];
+pub const RULE_EXPECTATIONS: &[&str] = &["deny", "allow"];
+pub const RULE_SEVERITIES: &[&str] = &["error", "warning"];
+pub const PRINCIPAL_TYPES: &[&str] = &["User", "Group", "ServicePrincipal", "Guest"];
+
+/// A selector of principals in an AccessRule: every principal matching all its fields.
+pub const SELECTOR_FIELDS: &[Field] = &[
+    opt(
+        "type",
+        Ty::Enum(PRINCIPAL_TYPES),
+        "`User` (members and guests), `Guest` (users with userType Guest), `Group` or `ServicePrincipal`.",
+    ),
+    opt(
+        "memberOf",
+        Ty::Str,
+        "A group: its members, transitively through nested groups (not the group itself). Without `type`, its users and service principals.",
+    ),
+];
 
 pub static KINDS: &[KindSpec] = &[
     KindSpec {
@@ -464,6 +483,56 @@ pub static KINDS: &[KindSpec] = &[
                 "When the exemption ends (RFC 3339).",
             ),
             opt("description", Ty::Str, "Why the exemption exists."),
+        ],
+    },
+    KindSpec {
+        kind: "AccessRule",
+        doc: "An organisation's own rule on effective access, checked by `canopy check`: nobody matching may have the access (`expect: deny`), or everybody matching must keep it (`expect: allow`).",
+        fields: &[
+            KIND,
+            req("name", Ty::Str, "The rule's name, unique in the tree."),
+            opt("description", Ty::Str, "Why the rule exists."),
+            req(
+                "expect",
+                Ty::Enum(RULE_EXPECTATIONS),
+                "`deny`: nobody matching may have the access; `allow`: everybody matching must keep it.",
+            ),
+            req(
+                "principals",
+                Ty::Principals(SELECTOR_FIELDS),
+                "Who the rule is about: principal names (or object IDs), or selectors such as `{type: Guest}` or `{memberOf: platform-admins}`.",
+            ),
+            opt(
+                "except",
+                Ty::Principals(SELECTOR_FIELDS),
+                "Principals the rule does not apply to, in the same form as `principals`.",
+            ),
+            opt(
+                "actions",
+                Ty::StrList,
+                "Control-plane operation patterns, matched as role definitions match them (`*` is a wildcard).",
+            ),
+            opt("dataActions", Ty::StrList, "Data-plane operation patterns."),
+            opt(
+                "roles",
+                Ty::StrList,
+                "Roles, built-in or custom, by name or GUID: holding one is the access.",
+            ),
+            req(
+                "scopes",
+                Ty::StrList,
+                "Scopes, each meaning that scope and everything below it; `/` is the whole tenant.",
+            ),
+            opt(
+                "message",
+                Ty::Str,
+                "What a finding says, such as \"guests never hold write access\".",
+            ),
+            opt(
+                "severity",
+                Ty::Enum(RULE_SEVERITIES),
+                "`error` (default) or `warning`.",
+            ),
         ],
     },
 ];

@@ -232,6 +232,80 @@ pub(crate) fn lowered(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The kinds of principal an AccessRule selector names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalType {
+    /// Every user, members and guests alike (Azure's principalType `User`).
+    User,
+    /// Users whose userType is Guest.
+    Guest,
+    Group,
+    ServicePrincipal,
+}
+
+impl PrincipalType {
+    pub fn parse(word: &str) -> Option<PrincipalType> {
+        match word {
+            "User" => Some(PrincipalType::User),
+            "Guest" => Some(PrincipalType::Guest),
+            "Group" => Some(PrincipalType::Group),
+            "ServicePrincipal" => Some(PrincipalType::ServicePrincipal),
+            _ => None,
+        }
+    }
+
+    pub fn matches(self, p: &Principal) -> bool {
+        use crate::load::kinds::PrincipalKind as K;
+        match self {
+            PrincipalType::User => p.kind == K::User,
+            PrincipalType::Guest => p.kind == K::User && p.guest,
+            PrincipalType::Group => p.kind == K::Group,
+            PrincipalType::ServicePrincipal => p.kind == K::ServicePrincipal,
+        }
+    }
+}
+
+/// Who an AccessRule is about.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    /// One principal, named.
+    Principal(Text, PrincipalId),
+    /// Every principal of the type (if given) that is a transitive member of the group (if
+    /// given).
+    Match {
+        span: Span,
+        kind: Option<Spanned<PrincipalType>>,
+        member_of: Option<(Text, PrincipalId)>,
+    },
+}
+
+impl Selector {
+    pub fn span(&self) -> Span {
+        match self {
+            Selector::Principal(t, _) => t.span,
+            Selector::Match { span, .. } => *span,
+        }
+    }
+}
+
+/// An organisation's own rule on effective access (`kind: AccessRule`).
+#[derive(Debug, Clone)]
+pub struct AccessRule {
+    pub name: Text,
+    pub description: Option<Text>,
+    /// `expect: allow` (everybody matching must keep the access); else `deny`.
+    pub expect_allow: bool,
+    pub expect: Text,
+    pub principals: Vec<Selector>,
+    pub except: Vec<Selector>,
+    pub actions: Vec<Text>,
+    pub data_actions: Vec<Text>,
+    pub roles: Vec<(Text, RoleRef)>,
+    pub scopes: Vec<(Text, ScopeId)>,
+    pub message: Option<Text>,
+    pub severity: crate::diag::Severity,
+}
+
 /// The whole tenant, resolved.
 #[derive(Debug, Default)]
 pub struct Tenant {
@@ -247,6 +321,7 @@ pub struct Tenant {
     pub policy_definitions: Vec<PolicyDefinition>,
     pub policy_assignments: Vec<PolicyAssignment>,
     pub policy_exemptions: Vec<PolicyExemption>,
+    pub access_rules: Vec<AccessRule>,
     /// Management groups without a parent, in declaration order. Azure requires exactly one.
     pub roots: Vec<MgId>,
     /// Parent loops among management groups, each listed from its first-declared member.

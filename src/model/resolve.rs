@@ -31,6 +31,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     let mut policy_definitions = Vec::new();
     let mut policy_assignments = Vec::new();
     let mut exemptions = Vec::new();
+    let mut access_rules = Vec::new();
     for doc in docs {
         t.documents += 1;
         match doc {
@@ -43,6 +44,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             Doc::PolicyDefinition(p) => policy_definitions.push(p),
             Doc::PolicyAssignment(p) => policy_assignments.push(p),
             Doc::PolicyExemption(e) => exemptions.push(e),
+            Doc::AccessRule(r) => access_rules.push(r),
         }
     }
     link_management_groups(&mut t, findings);
@@ -79,7 +81,127 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     for e in exemptions {
         add_exemption(&mut t, e, findings);
     }
+    let mut rule_names: rustc_hash::FxHashMap<Box<str>, usize> = Default::default();
+    for r in access_rules {
+        if let Some(&first) = rule_names.get(key(&r.name.value).as_ref()) {
+            let first = &t.access_rules[first].name;
+            findings.push(duplicate("access rule", &r.name, first));
+            continue;
+        }
+        if let Some(rule) = resolve_access_rule(&t, r, findings) {
+            rule_names.insert(key(&rule.name.value), t.access_rules.len());
+            t.access_rules.push(rule);
+        }
+    }
     t
+}
+
+fn resolve_selectors(
+    t: &Tenant,
+    docs: Vec<crate::load::kinds::SelectorDoc>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Selector> {
+    use crate::load::kinds::SelectorDoc;
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        match d {
+            SelectorDoc::Name(name) => {
+                if let Some(p) = resolve_principals(t, vec![name.clone()], findings).pop() {
+                    out.push(Selector::Principal(p.0, p.1));
+                }
+            }
+            SelectorDoc::Match {
+                span,
+                kind,
+                member_of,
+            } => {
+                let kind = kind
+                    .and_then(|k| PrincipalType::parse(&k.value).map(|v| Spanned::new(v, k.span)));
+                let member_of = match member_of {
+                    None => None,
+                    Some(g) => match resolve_principals(t, vec![g], findings).pop() {
+                        None => continue,
+                        Some((g, id))
+                            if t.principal(id).kind != crate::load::kinds::PrincipalKind::Group =>
+                        {
+                            findings.push(
+                                Finding::new(
+                                    Code::UnknownReference,
+                                    g.span,
+                                    "not a group",
+                                    format!(
+                                        "`memberOf: {}` names a {}, not a group",
+                                        g.value,
+                                        t.principal(id).kind.noun()
+                                    ),
+                                )
+                                .help("name a group, or select the principal by name instead"),
+                            );
+                            continue;
+                        }
+                        Some(found) => Some(found),
+                    },
+                };
+                out.push(Selector::Match {
+                    span,
+                    kind,
+                    member_of,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn resolve_access_rule(
+    t: &Tenant,
+    r: crate::load::kinds::AccessRuleDoc,
+    findings: &mut Vec<Finding>,
+) -> Option<AccessRule> {
+    let principals = resolve_selectors(t, r.principals, findings);
+    let except = resolve_selectors(t, r.except, findings);
+    let mut roles = Vec::with_capacity(r.roles.len());
+    for name in r.roles {
+        match t.find_role(&name.value) {
+            Some(role) => roles.push((name, role)),
+            None => {
+                let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
+                let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
+                let near = suggest(&name.value, custom.chain(builtin));
+                findings.push(unknown(name.span, "role", &name.value, near));
+            }
+        }
+    }
+    let scopes: Vec<(Text, ScopeId)> = r
+        .scopes
+        .into_iter()
+        .filter_map(|s| {
+            let id = resolve_scope_or_report(t, &s, findings)?;
+            Some((s, id))
+        })
+        .collect();
+    // A rule left with nobody or nowhere to check was reported above; it checks nothing.
+    if principals.is_empty() || scopes.is_empty() {
+        return None;
+    }
+    let severity = match r.severity.as_ref().map(|s| s.value.as_str()) {
+        Some("warning") => crate::diag::Severity::Warning,
+        _ => crate::diag::Severity::Error,
+    };
+    Some(AccessRule {
+        name: r.name,
+        description: r.description,
+        expect_allow: r.expect.value == "allow",
+        expect: r.expect,
+        principals,
+        except,
+        actions: r.actions,
+        data_actions: r.data_actions,
+        roles,
+        scopes,
+        message: r.message,
+        severity,
+    })
 }
 
 fn unknown(span: crate::source::Span, what: &str, name: &str, near: Option<&str>) -> Finding {

@@ -3,7 +3,7 @@
 //! change in effective access, then the rest. JSON is the serialisation of
 //! [`crate::diff::TenantDiff`] itself (see `cli::diff`).
 
-use super::markdown::{code, md};
+use super::markdown::{code, md, md_message};
 use super::{how, plural};
 use crate::diff::{
     AccessEntry, Change, Escalation, HierarchyChange, ObjectChange, Place, RoleDefinitionChange,
@@ -676,7 +676,7 @@ pub fn write_markdown(d: &TenantDiff, heading: &str, verdict: &str, out: &mut St
                 vec![
                     f.severity.to_string(),
                     code(f.code),
-                    md(&f.message),
+                    md_message(&f.message),
                     code(&format!("{}:{}:{}", f.file, f.line, f.column)),
                 ]
             })

@@ -85,6 +85,7 @@ pub struct TreeCounts {
     pub policy_definitions: usize,
     pub policy_assignments: usize,
     pub policy_exemptions: usize,
+    pub access_rules: usize,
 }
 
 /// One finding as JSON.
@@ -163,6 +164,7 @@ fn tree_counts(a: &Analysis) -> TreeCounts {
         policy_definitions: t.policy_definitions.len(),
         policy_assignments: t.policy_assignments.len(),
         policy_exemptions: t.policy_exemptions.len(),
+        access_rules: t.access_rules.len(),
     }
 }
 

@@ -193,7 +193,7 @@ fn descriptor(r: &Rule) -> RuleDescriptor {
         r.code.as_str()
     );
     let mut tags = vec!["azure", "governance"];
-    let access = r.code.as_str() == "access-rule";
+    let access = r.code == crate::diag::Code::AccessRule;
     if access {
         tags.push("security");
     }

@@ -1,0 +1,654 @@
+//! `access-rule`: the organisation's own rules (`kind: AccessRule`), checked against effective
+//! access as `canopy access` computes it (transitive groups, inheritance down the scope tree,
+//! NotActions per permission block, deny assignments, disabled accounts, PIM and expiry).
+//!
+//! - `expect: deny`: every grant that gives a selected principal the access anywhere in the
+//!   rule's scopes is a finding, at the role assignment that makes it, with the grant path.
+//!   A grant made above a rule scope counts (it is inherited into it); one made below it
+//!   counts too (the scope means "and everything below"). With `actions`, a grant counts when
+//!   its role grants at least one operation matching a pattern there, and no deny
+//!   assignment removes that operation where the grant reaches into the rule scope; the
+//!   finding names that operation. Eligible (PIM) and expired assignments grant nothing, and
+//!   disabled accounts get nothing, so they break no deny rule.
+//! - `expect: allow`: every selected principal must hold each role, or be allowed every
+//!   published operation matching each pattern, at each rule scope, and must not lose it
+//!   below through a deny assignment. `/` means the whole tenant: the access is required at
+//!   the root management group, from where it reaches everything.
+
+use super::{Ctx, Rule};
+use crate::access::{Access, Plane, role_grants};
+use crate::builtin;
+use crate::diag::{Code, Finding, Severity};
+use crate::load::kinds::PrincipalKind;
+use crate::model::{AccessRule, PrincipalId, RoleRef, ScopeId, ScopeKind, Selector, Tenant};
+use crate::source::Span;
+use rayon::prelude::*;
+use std::collections::VecDeque;
+
+pub const RULE: Rule = Rule {
+    code: Code::AccessRule,
+    severity: Severity::Error,
+    configurable: false,
+    summary: "effective access that breaks one of the tree's own AccessRule documents",
+    explanation: "An AccessRule states what the organisation expects of effective access, beyond \
+Azure's own limits: nobody matching may have some access (`expect: deny`, such as \"guests never \
+hold write access\"), or everybody matching must keep it (`expect: allow`, such as \"the \
+break-glass account keeps Owner at the root\"). canopy evaluates the rule as Azure evaluates \
+access: through nested groups, down the scope tree, with NotActions subtracted per role, deny \
+assignments winning, disabled accounts and eligible or expired assignments granting nothing. A \
+deny finding is placed on the role assignment that grants the access, with the grant path; an \
+allow finding on the rule's principal entry. The severity is the rule's own `severity` \
+(default error).",
+    fail: "kind: AccessRule\nname: guests-never-write\nexpect: deny\nprincipals: [{type: Guest}]\nactions: ['*/write']\nscopes: ['/']\n---\nkind: RoleAssignment\nprincipal: vendor@fabrikam.com   # a guest\nrole: Contributor\nscope: /subscriptions/corp-dev\n",
+    pass: "kind: AccessRule\nname: guests-never-write\nexpect: deny\nprincipals: [{type: Guest}]\nactions: ['*/write']\nscopes: ['/']\n---\nkind: RoleAssignment\nprincipal: vendor@fabrikam.com   # a guest\nrole: Reader\nscope: /subscriptions/corp-dev\n",
+    run: Some(run),
+};
+
+fn run(cx: &Ctx, out: &mut Vec<Finding>) {
+    let t = cx.tenant;
+    if t.access_rules.is_empty() {
+        return;
+    }
+    let access = Access::new(t, cx.now);
+    let found: Vec<Vec<Finding>> = t
+        .access_rules
+        .par_iter()
+        .map(|rule| {
+            let who = Who::new(t, rule);
+            if rule.expect_allow {
+                check_allow(t, &access, rule, &who)
+            } else {
+                check_deny(t, &access, rule, &who)
+            }
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
+}
+
+/// Which principals a rule selects: its selectors, with each `memberOf` group's transitive
+/// members computed once.
+struct Who<'r> {
+    rule: &'r AccessRule,
+    /// For each selector of `principals` then `except`, the members of its `memberOf` group.
+    members: Vec<Option<Vec<bool>>>,
+}
+
+impl<'r> Who<'r> {
+    fn new(t: &Tenant, rule: &'r AccessRule) -> Self {
+        let members = rule
+            .principals
+            .iter()
+            .chain(&rule.except)
+            .map(|s| match s {
+                Selector::Match {
+                    member_of: Some((_, g)),
+                    ..
+                } => Some(members_of(t, *g)),
+                _ => None,
+            })
+            .collect();
+        Who { rule, members }
+    }
+
+    fn matches(&self, t: &Tenant, i: usize, s: &Selector, p: PrincipalId) -> bool {
+        match s {
+            Selector::Principal(_, id) => *id == p,
+            // Without a `type`, a selector means people: users and service principals. A
+            // group nested in a `memberOf` group is selected only by `type: Group`.
+            Selector::Match { kind, .. } => {
+                let principal = t.principal(p);
+                let kind_ok = match kind {
+                    Some(k) => k.value.matches(principal),
+                    None => principal.kind != PrincipalKind::Group,
+                };
+                kind_ok && self.members[i].as_ref().is_none_or(|m| m[p.index()])
+            }
+        }
+    }
+
+    /// The selector that selects `p` (for the finding's place), unless an exception applies.
+    fn select(&self, t: &Tenant, p: PrincipalId) -> Option<&'r Selector> {
+        let n = self.rule.principals.len();
+        let excepted = self
+            .rule
+            .except
+            .iter()
+            .enumerate()
+            .any(|(i, s)| self.matches(t, n + i, s, p));
+        if excepted {
+            return None;
+        }
+        self.rule
+            .principals
+            .iter()
+            .enumerate()
+            .find(|(i, s)| self.matches(t, *i, s, p))
+            .map(|(_, s)| s)
+    }
+}
+
+/// Every principal inside a group, transitively (groups included, the group itself not,
+/// unless a membership loop leads back to it).
+fn members_of(t: &Tenant, group: PrincipalId) -> Vec<bool> {
+    let mut inside = vec![false; t.principals.len()];
+    let mut queue = VecDeque::from([group]);
+    while let Some(g) = queue.pop_front() {
+        for (_, m) in &t.principal(g).members {
+            if !inside[m.index()] {
+                inside[m.index()] = true;
+                queue.push_back(*m);
+            }
+        }
+    }
+    inside
+}
+
+/// The assignee and every principal that holds its assignments through it: its transitive
+/// members, groups included (a nested group holds what its parent group holds), each with
+/// the path from the assignee down to it. Breadth-first, so each path is a shortest one.
+fn holders(t: &Tenant, assignee: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {
+    let mut seen = vec![false; t.principals.len()];
+    seen[assignee.index()] = true;
+    let mut out = Vec::new();
+    let mut queue = VecDeque::from([(assignee, vec![assignee])]);
+    while let Some((p, path)) = queue.pop_front() {
+        let principal = t.principal(p);
+        if principal.kind == PrincipalKind::Group {
+            for (_, m) in &principal.members {
+                if !seen[m.index()] {
+                    seen[m.index()] = true;
+                    let mut next = path.clone();
+                    next.push(*m);
+                    queue.push_back((*m, next));
+                }
+            }
+        }
+        out.push((p, path));
+    }
+    out
+}
+
+/// Where a grant made at `granted` reaches into the rule scope `rule`: the deeper of the two
+/// when one contains the other (inherited from above, or made below); `None` when apart.
+fn reach(t: &Tenant, granted: ScopeId, rule: ScopeId) -> Option<ScopeId> {
+    if t.scopes.contains(rule, granted) {
+        Some(granted)
+    } else if t.scopes.contains(granted, rule) {
+        Some(rule)
+    } else {
+        None
+    }
+}
+
+/// The operations a rule's patterns stand for, per plane: a pattern without a wildcard is
+/// itself; a wildcard pattern is every published operation it matches, plus any literal
+/// operation a custom role names that it matches (custom roles may name unpublished ones).
+fn candidate_ops<'a>(t: &'a Tenant, rule: &'a AccessRule, role: RoleRef) -> Vec<Op<'a>> {
+    let mut out = Vec::new();
+    for (patterns, plane) in [
+        (&rule.actions, Plane::Control),
+        (&rule.data_actions, Plane::Data),
+    ] {
+        for p in patterns {
+            let pattern = p.value.as_str();
+            if !pattern.contains('*') {
+                out.push((std::borrow::Cow::Borrowed(pattern), plane));
+                continue;
+            }
+            let data = plane == Plane::Data;
+            out.extend(
+                builtin::operations()
+                    .iter()
+                    .filter(|op| op.is_data_action == data)
+                    .filter(|op| builtin::action_matches(pattern, &op.name))
+                    .map(|op| (std::borrow::Cow::Borrowed(&*op.name), plane)),
+            );
+            if let RoleRef::Custom(id) = role {
+                let r = t.custom_role(id);
+                let own = if data { &r.data_actions } else { &r.actions };
+                out.extend(
+                    own.iter()
+                        .filter(|a| !a.value.contains('*'))
+                        .filter(|a| builtin::action_matches(pattern, &a.value))
+                        .map(|a| (std::borrow::Cow::Borrowed(a.value.as_str()), plane)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// An operation a rule stands for, and its plane.
+type Op<'a> = (std::borrow::Cow<'a, str>, Plane);
+
+/// The operations of the rule that a role grants, in the rule's order (computed once per
+/// role and rule).
+struct Granted<'a> {
+    t: &'a Tenant,
+    rule: &'a AccessRule,
+    cache: rustc_hash::FxHashMap<(bool, usize), Vec<Op<'a>>>,
+}
+
+impl<'a> Granted<'a> {
+    fn ops(&mut self, role: RoleRef) -> &[Op<'a>] {
+        let (t, rule) = (self.t, self.rule);
+        self.cache.entry(role.key()).or_insert_with(|| {
+            candidate_ops(t, rule, role)
+                .into_iter()
+                .filter(|(op, plane)| role_grants(t, role, op, *plane).is_some())
+                .collect()
+        })
+    }
+}
+
+fn names(t: &Tenant, path: &[PrincipalId]) -> Vec<String> {
+    path.iter()
+        .map(|p| t.principal(*p).name.value.clone())
+        .collect()
+}
+
+fn who_is(t: &Tenant, p: PrincipalId) -> String {
+    let principal = t.principal(p);
+    let what = if principal.guest {
+        "guest".to_string()
+    } else {
+        principal.kind.noun().to_string()
+    };
+    format!("{what} `{}`", principal.name.value)
+}
+
+/// A finding of a rule: what is so, then which rule that breaks and what the rule says.
+fn finding(rule: &AccessRule, span: Span, label: &str, what: String) -> Finding {
+    let said = rule
+        .message
+        .as_ref()
+        .map(|m| format!(": {}", m.value))
+        .unwrap_or_default();
+    let verb = if rule.expect_allow {
+        "requires otherwise"
+    } else {
+        "forbids"
+    };
+    let mut f = Finding::new(
+        Code::AccessRule,
+        span,
+        label,
+        format!(
+            "{what}, which access rule `{}` {verb}{said}",
+            rule.name.value
+        ),
+    )
+    .related(rule.name.span, "the rule");
+    f.severity = rule.severity;
+    f
+}
+
+/// One grant to check against a deny rule: an assignment, or classic co-administration.
+struct Grant {
+    role: RoleRef,
+    scope: ScopeId,
+    assignee: PrincipalId,
+    /// Where the finding goes: the assignment's `role`, or the co-administrator entry.
+    span: Span,
+    /// `assigned`, or `classic co-administrator`.
+    what: &'static str,
+}
+
+fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
+    let mut out: Vec<Grant> = t
+        .role_assignments
+        .iter()
+        .filter(|a| !a.eligible && a.end_date_time.as_ref().is_none_or(|e| e.value > now))
+        .map(|a| Grant {
+            role: a.role,
+            scope: a.scope,
+            assignee: a.principal,
+            span: a.role_ref.span,
+            what: "assigned",
+        })
+        .collect();
+    if let Some(owner) = builtin::role_by_name("Owner") {
+        for s in &t.subscriptions {
+            for (text, p) in &s.co_administrators {
+                out.push(Grant {
+                    role: RoleRef::BuiltIn(owner),
+                    scope: s.scope,
+                    assignee: *p,
+                    span: text.span,
+                    what: "a classic co-administrator",
+                });
+            }
+        }
+    }
+    out
+}
+
+fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut granted = Granted {
+        t,
+        rule,
+        cache: Default::default(),
+    };
+    let by_actions = !rule.actions.is_empty() || !rule.data_actions.is_empty();
+    let mut resource_types: rustc_hash::FxHashMap<ScopeId, Vec<String>> = Default::default();
+    for g in grants(t, access.now()) {
+        let role_named = rule.roles.iter().any(|(_, r)| *r == g.role);
+        if !role_named && (!by_actions || granted.ops(g.role).is_empty()) {
+            continue;
+        }
+        let Some(at) = rule.scopes.iter().find_map(|(_, s)| reach(t, g.scope, *s)) else {
+            continue;
+        };
+        for (p, path_down) in holders(t, g.assignee) {
+            if !t.principal(p).enabled.value || who.select(t, p).is_none() {
+                continue;
+            }
+            // What the grant lets p do there: the role itself, or the first operation of the
+            // rule that the role grants and no deny assignment takes away at that scope.
+            let can = if role_named {
+                None
+            } else {
+                let types = resource_types
+                    .entry(at)
+                    .or_insert_with(|| types_below(t, at));
+                let allowed = |(op, plane): &&Op| access.denials(p, op, *plane, at).is_empty();
+                let ops = granted.ops(g.role);
+                // Name an operation on a resource type that is there, when there is one:
+                // `Microsoft.Web/sites/delete` says more than the first operation published.
+                let op = ops
+                    .iter()
+                    .filter(|(op, _)| on_types(op, types))
+                    .find(allowed)
+                    .or_else(|| {
+                        let microsoft = |(op, _): &&Op| {
+                            op.get(..10)
+                                .is_some_and(|p| p.eq_ignore_ascii_case("microsoft."))
+                        };
+                        ops.iter().filter(microsoft).find(allowed)
+                    })
+                    .or_else(|| ops.iter().find(allowed));
+                match op {
+                    Some((op, _)) => Some(op.to_string()),
+                    None => continue,
+                }
+            };
+            let mut path: Vec<PrincipalId> = path_down.clone();
+            path.reverse();
+            let through = if path.len() <= 1 {
+                "directly".to_string()
+            } else {
+                format!("through {}", names(t, &path).join(" → "))
+            };
+            let granted_how = if g.what == "assigned" {
+                format!(
+                    "`{}` assigned at `{}` {through}",
+                    t.role_name(g.role),
+                    t.scopes.path(g.scope)
+                )
+            } else {
+                format!(
+                    "`{}` as {} of `{}`",
+                    t.role_name(g.role),
+                    g.what,
+                    t.scopes.path(g.scope)
+                )
+            };
+            let what = match &can {
+                Some(op) => format!(
+                    "{} can `{op}` at `{}` by {granted_how}",
+                    who_is(t, p),
+                    t.scopes.path(at),
+                ),
+                None => format!(
+                    "{} holds {granted_how}, reaching `{}`",
+                    who_is(t, p),
+                    t.scopes.path(at),
+                ),
+            };
+            out.push(
+                finding(rule, g.span, "grants it", what)
+                    .help("remove the grant (or the membership that carries it), narrow the role, or add the principal to the rule's `except` on purpose"),
+            );
+        }
+    }
+    out
+}
+
+/// The resource types (lowercase, `namespace/type`) of resources at or below a scope, from
+/// the first 10,000 scopes below it: enough to choose a telling example operation.
+fn types_below(t: &Tenant, at: ScopeId) -> Vec<String> {
+    let mut types: Vec<String> = Vec::new();
+    let mut stack = vec![at];
+    let mut visited = 0;
+    while let Some(s) = stack.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            break;
+        }
+        if let ScopeKind::Resource(id) = t.scopes.kind(s) {
+            let ty = t.resources[id.index()]
+                .resource_type
+                .value
+                .to_ascii_lowercase();
+            if !types.contains(&ty) {
+                types.push(ty);
+            }
+        }
+        stack.extend_from_slice(t.scopes.children(s));
+    }
+    types.sort();
+    types
+}
+
+/// Whether an operation acts on one of these resource types (`Microsoft.Web/sites/delete`
+/// on `microsoft.web/sites`).
+fn on_types(op: &str, types: &[String]) -> bool {
+    types.iter().any(|ty| {
+        op.len() > ty.len()
+            && op.as_bytes()[ty.len()] == b'/'
+            && op.as_bytes()[..ty.len()].eq_ignore_ascii_case(ty.as_bytes())
+    })
+}
+
+/// The scopes an allow rule requires the access at: each rule scope, and for `/` the root
+/// management groups (assignments at `/` itself are rare; holding the access at the root
+/// group reaches the whole tenant).
+fn required_at(t: &Tenant, rule: &AccessRule) -> Vec<(Span, ScopeId)> {
+    let mut out = Vec::new();
+    for (text, s) in &rule.scopes {
+        if *s == ScopeId::TENANT {
+            let roots: Vec<ScopeId> = t
+                .scopes
+                .children(ScopeId::TENANT)
+                .iter()
+                .copied()
+                .filter(|c| matches!(t.scopes.kind(*c), ScopeKind::ManagementGroup(_)))
+                .collect();
+            if roots.is_empty() {
+                out.push((text.span, *s));
+            }
+            out.extend(roots.into_iter().map(|r| (text.span, r)));
+        } else {
+            out.push((text.span, *s));
+        }
+    }
+    out
+}
+
+fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let selected: Vec<(PrincipalId, &Selector)> = (0..t.principals.len() as u32)
+        .map(PrincipalId)
+        .filter_map(|p| who.select(t, p).map(|s| (p, s)))
+        .collect();
+    for s in &rule.principals {
+        if !selected.iter().any(|(_, by)| std::ptr::eq(*by, s)) {
+            out.push(
+                finding(
+                    rule,
+                    s.span(),
+                    "matches nobody",
+                    "this entry matches no principal".into(),
+                )
+                .help("fix the selector, or remove it; an allow rule about nobody proves nothing"),
+            );
+        }
+    }
+    let places = required_at(t, rule);
+    let patterns: Vec<(&str, Plane)> = rule
+        .actions
+        .iter()
+        .map(|a| (a.value.as_str(), Plane::Control))
+        .chain(
+            rule.data_actions
+                .iter()
+                .map(|a| (a.value.as_str(), Plane::Data)),
+        )
+        .collect();
+    for (p, by) in selected {
+        let principal = t.principal(p);
+        if !principal.enabled.value {
+            out.push(
+                finding(
+                    rule,
+                    by.span(),
+                    "disabled",
+                    format!("{} is disabled, so it holds nothing", who_is(t, p)),
+                )
+                .related(principal.enabled.span, "enabled: false")
+                .help("enable the account, or change the rule"),
+            );
+            continue;
+        }
+        let (active, eligible) = access.grants_of(p);
+        for &(_, at) in &places {
+            let here = t.scopes.path(at);
+            let applying: Vec<&crate::access::Grant> = active
+                .iter()
+                .filter(|g| t.scopes.contains(g.scope, at))
+                .collect();
+            for (name, role) in &rule.roles {
+                if applying.iter().any(|g| g.role == *role) {
+                    continue;
+                }
+                let only_eligible = eligible
+                    .iter()
+                    .any(|g| g.role == *role && t.scopes.contains(g.scope, at));
+                let why = if only_eligible {
+                    " (it is only eligible, through Privileged Identity Management)"
+                } else {
+                    ""
+                };
+                out.push(
+                    finding(
+                        rule,
+                        by.span(),
+                        "does not hold it",
+                        format!(
+                            "{} does not hold `{}` at `{here}`{why}",
+                            who_is(t, p),
+                            name.value
+                        ),
+                    )
+                    .help("assign the role at that scope or above it (or fix the rule)"),
+                );
+            }
+            for &(pattern, plane) in &patterns {
+                if let Some(missing) = first_missing(t, access, &applying, p, (pattern, plane), at)
+                {
+                    out.push(
+                        finding(
+                            rule,
+                            by.span(),
+                            "lacks it",
+                            format!("{} cannot `{missing}` at `{here}` (`{pattern}`)", who_is(t, p)),
+                        )
+                        .help("grant a role that includes the access at that scope or above it, or remove what denies it"),
+                    );
+                    continue;
+                }
+                // Granted at the scope: only a deny assignment can take it away below.
+                if let Some((deny, op)) = denied_below(t, access, p, pattern, plane, at) {
+                    let d = &t.deny_assignments[deny];
+                    out.push(
+                        finding(
+                            rule,
+                            by.span(),
+                            "denied below",
+                            format!(
+                                "{} cannot `{op}` at `{}`, below `{here}`: a deny assignment removes it",
+                                who_is(t, p),
+                                t.scopes.path(d.scope)
+                            ),
+                        )
+                        .related(d.scope_ref.span, "the deny assignment"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The operations an allow rule's pattern requires: itself when literal, else every
+/// published operation of its plane that it matches.
+fn required_ops(pattern: &str, plane: Plane) -> Vec<&str> {
+    if !pattern.contains('*') {
+        return vec![pattern];
+    }
+    let data = plane == Plane::Data;
+    builtin::operations()
+        .iter()
+        .filter(|op| op.is_data_action == data && builtin::action_matches(pattern, &op.name))
+        .map(|op| &*op.name)
+        .collect()
+}
+
+/// The first required operation `p` may not perform at `at`, if any: no grant that applies
+/// there has a role granting it, or a deny assignment removes it.
+fn first_missing<'a>(
+    t: &Tenant,
+    access: &Access,
+    applying: &[&crate::access::Grant],
+    p: PrincipalId,
+    (pattern, plane): (&'a str, Plane),
+    at: ScopeId,
+) -> Option<&'a str> {
+    required_ops(pattern, plane).into_iter().find(|op| {
+        !applying
+            .iter()
+            .any(|g| role_grants(t, g.role, op, plane).is_some())
+            || !access.denials(p, op, plane, at).is_empty()
+    })
+}
+
+/// A deny assignment strictly below `at` that takes a required operation away from `p`.
+fn denied_below<'a>(
+    t: &Tenant,
+    access: &Access,
+    p: PrincipalId,
+    pattern: &'a str,
+    plane: Plane,
+    at: ScopeId,
+) -> Option<(usize, &'a str)> {
+    if t.deny_assignments.is_empty() {
+        return None;
+    }
+    let ops = required_ops(pattern, plane);
+    for (i, d) in t.deny_assignments.iter().enumerate() {
+        if d.scope == at || !t.scopes.contains(at, d.scope) {
+            continue;
+        }
+        for op in &ops {
+            if access
+                .denials(p, op, plane, d.scope)
+                .iter()
+                .any(|x| x.deny.index() == i)
+            {
+                return Some((i, op));
+            }
+        }
+    }
+    None
+}
