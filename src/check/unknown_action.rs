@@ -7,11 +7,11 @@ pub const RULE: Rule = Rule {
     code: Code::UnknownAction,
     severity: Severity::Warning,
     configurable: true,
-    summary: "a custom role's action pattern that matches no published operation",
+    summary: "an action pattern of a custom role or an access rule that matches no published operation",
     explanation: "Every pattern in a custom role's actions, notActions, dataActions and \
 notDataActions should match at least one operation Azure publishes (canopy ships all of them). A \
 pattern that matches nothing is a typo (`virtualMachine/read` for `virtualMachines/read`) and \
-grants or removes nothing. A data action listed under `actions`, or a control-plane action under \
+grants or removes nothing; in an AccessRule it checks nothing. A data action listed under `actions`, or a control-plane action under \
 `dataActions`, is misplaced: Azure would not grant it there.",
     fail: "kind: RoleDefinition\nname: VM Reader\nactions: [Microsoft.Compute/virtualMachine/read]\nassignableScopes: [/subscriptions/corp-dev]\n",
     pass: "kind: RoleDefinition\nname: VM Reader\nactions: [Microsoft.Compute/virtualMachines/read]\nassignableScopes: [/subscriptions/corp-dev]\n",
@@ -28,13 +28,23 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
         ];
         for (field, patterns, data) in lists {
             for p in patterns {
-                check_pattern(&role.name.value, field, p, data, out);
+                check_pattern(&format!("role `{}`", role.name.value), field, p, data, out);
             }
+        }
+    }
+    for rule in &cx.tenant.access_rules {
+        let owner = format!("access rule `{}`", rule.name.value);
+        for p in &rule.actions {
+            check_pattern(&owner, "actions", p, false, out);
+        }
+        for p in &rule.data_actions {
+            check_pattern(&owner, "dataActions", p, true, out);
         }
     }
 }
 
-fn check_pattern(role: &str, field: &str, p: &Text, data: bool, out: &mut Vec<Finding>) {
+/// Checks one pattern of `owner` (`role \`X\``, `access rule \`Y\``).
+fn check_pattern(owner: &str, field: &str, p: &Text, data: bool, out: &mut Vec<Finding>) {
     let misplaced = match (builtin::classify_pattern(&p.value), data) {
         (PatternMatch::Both, _) | (PatternMatch::Control, false) | (PatternMatch::Data, true) => {
             return;
@@ -53,7 +63,7 @@ fn check_pattern(role: &str, field: &str, p: &Text, data: bool, out: &mut Vec<Fi
             Code::UnknownAction,
             p.span,
             plane,
-            format!("`{}` in `{field}` of role `{role}` is {plane}", p.value),
+            format!("`{}` in `{field}` of {owner} is {plane}", p.value),
         )
         .help(format!("move it to `{right_field}`"))
     } else {
@@ -62,7 +72,7 @@ fn check_pattern(role: &str, field: &str, p: &Text, data: bool, out: &mut Vec<Fi
             p.span,
             "matches no operation",
             format!(
-                "`{}` in `{field}` of role `{role}` matches no operation Azure publishes",
+                "`{}` in `{field}` of {owner} matches no operation Azure publishes",
                 p.value
             ),
         );
