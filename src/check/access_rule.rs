@@ -144,28 +144,58 @@ fn members_of(t: &Tenant, group: PrincipalId) -> Vec<bool> {
 }
 
 /// The assignee and every principal that holds its assignments through it: its transitive
-/// members, groups included (a nested group holds what its parent group holds), each with
-/// the path from the assignee down to it. Breadth-first, so each path is a shortest one.
-fn holders(t: &Tenant, assignee: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {
-    let mut seen = vec![false; t.principals.len()];
-    seen[assignee.index()] = true;
-    let mut out = Vec::new();
-    let mut queue = VecDeque::from([(assignee, vec![assignee])]);
-    while let Some((p, path)) = queue.pop_front() {
-        let principal = t.principal(p);
-        if principal.kind == PrincipalKind::Group {
-            for (_, m) in &principal.members {
-                if !seen[m.index()] {
-                    seen[m.index()] = true;
-                    let mut next = path.clone();
-                    next.push(*m);
-                    queue.push_back((*m, next));
+/// members, groups included (a nested group holds what its parent group holds). Walked
+/// breadth-first, so each path is a shortest one, with scratch space reused from one grant to
+/// the next: a fresh "seen" vector per grant cost more than the rest of the rule.
+struct Holders {
+    /// The walk of the last grant: each principal with the index of the one it was reached
+    /// from (itself for the assignee).
+    walk: Vec<(PrincipalId, usize)>,
+    /// `seen[p] == round` when p is in the current walk.
+    seen: Vec<u32>,
+    round: u32,
+}
+
+impl Holders {
+    fn new(t: &Tenant) -> Self {
+        Holders {
+            walk: Vec::new(),
+            seen: vec![0; t.principals.len()],
+            round: 0,
+        }
+    }
+
+    fn of(&mut self, t: &Tenant, assignee: PrincipalId) -> &[(PrincipalId, usize)] {
+        self.round += 1;
+        self.walk.clear();
+        self.walk.push((assignee, 0));
+        self.seen[assignee.index()] = self.round;
+        let mut next = 0;
+        while next < self.walk.len() {
+            let (p, _) = self.walk[next];
+            let principal = t.principal(p);
+            if principal.kind == PrincipalKind::Group {
+                for (_, m) in &principal.members {
+                    if self.seen[m.index()] != self.round {
+                        self.seen[m.index()] = self.round;
+                        self.walk.push((*m, next));
+                    }
                 }
             }
+            next += 1;
         }
-        out.push((p, path));
+        &self.walk
     }
-    out
+
+    /// The path from the walk's `i`-th principal up to the assignee.
+    fn path_up(&self, mut i: usize) -> Vec<PrincipalId> {
+        let mut path = vec![self.walk[i].0];
+        while i != 0 {
+            i = self.walk[i].1;
+            path.push(self.walk[i].0);
+        }
+        path
+    }
 }
 
 /// Where a grant made at `granted` reaches into the rule scope `rule`: the deeper of the two
@@ -180,10 +210,10 @@ fn reach(t: &Tenant, granted: ScopeId, rule: ScopeId) -> Option<ScopeId> {
     }
 }
 
-/// The operations a rule's patterns stand for, per plane: a pattern without a wildcard is
-/// itself; a wildcard pattern is every published operation it matches, plus any literal
-/// operation a custom role names that it matches (custom roles may name unpublished ones).
-fn candidate_ops<'a>(t: &'a Tenant, rule: &'a AccessRule, role: RoleRef) -> Vec<Op<'a>> {
+/// The operations a rule's patterns stand for, whatever the role: a pattern without a
+/// wildcard is itself; a wildcard pattern is every published operation of its plane that it
+/// matches. Computed once per rule.
+fn published_ops(rule: &AccessRule) -> Vec<Op<'_>> {
     let mut out = Vec::new();
     for (patterns, plane) in [
         (&rule.actions, Plane::Control),
@@ -203,16 +233,36 @@ fn candidate_ops<'a>(t: &'a Tenant, rule: &'a AccessRule, role: RoleRef) -> Vec<
                     .filter(|op| builtin::action_matches(pattern, &op.name))
                     .map(|op| (std::borrow::Cow::Borrowed(&*op.name), plane)),
             );
-            if let RoleRef::Custom(id) = role {
-                let r = t.custom_role(id);
-                let own = if data { &r.data_actions } else { &r.actions };
-                out.extend(
-                    own.iter()
-                        .filter(|a| !a.value.contains('*'))
-                        .filter(|a| builtin::action_matches(pattern, &a.value))
-                        .map(|a| (std::borrow::Cow::Borrowed(a.value.as_str()), plane)),
-                );
-            }
+        }
+    }
+    out
+}
+
+/// The operations a rule's patterns stand for with a role: the published ones, plus any
+/// literal operation a custom role names that a wildcard pattern matches (custom roles may
+/// name unpublished operations).
+fn candidate_ops<'a>(
+    t: &'a Tenant,
+    rule: &'a AccessRule,
+    published: &[Op<'a>],
+    role: RoleRef,
+) -> Vec<Op<'a>> {
+    let mut out = published.to_vec();
+    let RoleRef::Custom(id) = role else {
+        return out;
+    };
+    let r = t.custom_role(id);
+    for (patterns, own, plane) in [
+        (&rule.actions, &r.actions, Plane::Control),
+        (&rule.data_actions, &r.data_actions, Plane::Data),
+    ] {
+        for p in patterns.iter().filter(|p| p.value.contains('*')) {
+            out.extend(
+                own.iter()
+                    .filter(|a| !a.value.contains('*'))
+                    .filter(|a| builtin::action_matches(&p.value, &a.value))
+                    .map(|a| (std::borrow::Cow::Borrowed(a.value.as_str()), plane)),
+            );
         }
     }
     out
@@ -221,22 +271,64 @@ fn candidate_ops<'a>(t: &'a Tenant, rule: &'a AccessRule, role: RoleRef) -> Vec<
 /// An operation a rule stands for, and its plane.
 type Op<'a> = (std::borrow::Cow<'a, str>, Plane);
 
-/// The operations of the rule that a role grants, in the rule's order (computed once per
-/// role and rule).
+/// The operations of the rule that a role grants, in the rule's order, with an index to
+/// find those on a resource type quickly (computed once per role and rule).
+struct RoleOps<'a> {
+    ops: Vec<Op<'a>>,
+    /// Indices into `ops`, sorted by lowercase name.
+    sorted: Vec<usize>,
+    lower: Vec<String>,
+    /// The first of Microsoft's operations, which name a witness better than a partner's.
+    first_microsoft: Option<usize>,
+}
+
+impl RoleOps<'_> {
+    /// The order to try operations in as an example of what a grant allows at a scope whose
+    /// resource types are `types` (lowercase): those on a type that is there first
+    /// (`Microsoft.Web/sites/delete` says more than the first operation published), then
+    /// Microsoft's first, then all in the rule's order. Lazy: usually the first one is taken.
+    fn witnesses<'s>(&'s self, types: &'s [String]) -> impl Iterator<Item = usize> + 's {
+        let on_types = types.iter().flat_map(move |ty| {
+            let prefix = format!("{ty}/");
+            let from = self
+                .sorted
+                .partition_point(|&i| self.lower[i].as_str() < prefix.as_str());
+            self.sorted[from..]
+                .iter()
+                .copied()
+                .take_while(move |&i| self.lower[i].starts_with(&prefix))
+        });
+        on_types
+            .chain(self.first_microsoft)
+            .chain(0..self.ops.len())
+    }
+}
+
 struct Granted<'a> {
     t: &'a Tenant,
     rule: &'a AccessRule,
-    cache: rustc_hash::FxHashMap<(bool, usize), Vec<Op<'a>>>,
+    published: Vec<Op<'a>>,
+    cache: rustc_hash::FxHashMap<(bool, usize), RoleOps<'a>>,
 }
 
 impl<'a> Granted<'a> {
-    fn ops(&mut self, role: RoleRef) -> &[Op<'a>] {
-        let (t, rule) = (self.t, self.rule);
+    fn ops(&mut self, role: RoleRef) -> &RoleOps<'a> {
+        let (t, rule, published) = (self.t, self.rule, &self.published);
         self.cache.entry(role.key()).or_insert_with(|| {
-            candidate_ops(t, rule, role)
+            let ops: Vec<Op<'a>> = candidate_ops(t, rule, published, role)
                 .into_iter()
                 .filter(|(op, plane)| role_grants(t, role, op, *plane).is_some())
-                .collect()
+                .collect();
+            let lower: Vec<String> = ops.iter().map(|(op, _)| op.to_ascii_lowercase()).collect();
+            let mut sorted: Vec<usize> = (0..ops.len()).collect();
+            sorted.sort_by(|&a, &b| lower[a].cmp(&lower[b]));
+            let first_microsoft = lower.iter().position(|op| op.starts_with("microsoft."));
+            RoleOps {
+                ops,
+                sorted,
+                lower,
+                first_microsoft,
+            }
         })
     }
 }
@@ -328,20 +420,27 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
     let mut granted = Granted {
         t,
         rule,
+        published: published_ops(rule),
         cache: Default::default(),
     };
     let by_actions = !rule.actions.is_empty() || !rule.data_actions.is_empty();
     let mut resource_types: rustc_hash::FxHashMap<ScopeId, Vec<String>> = Default::default();
+    let mut holders = Holders::new(t);
+    let selected: Vec<bool> = (0..t.principals.len() as u32)
+        .map(|p| who.select(t, PrincipalId(p)).is_some())
+        .collect();
     for g in grants(t, access.now()) {
         let role_named = rule.roles.iter().any(|(_, r)| *r == g.role);
-        if !role_named && (!by_actions || granted.ops(g.role).is_empty()) {
+        if !role_named && (!by_actions || granted.ops(g.role).ops.is_empty()) {
             continue;
         }
         let Some(at) = rule.scopes.iter().find_map(|(_, s)| reach(t, g.scope, *s)) else {
             continue;
         };
-        for (p, path_down) in holders(t, g.assignee) {
-            if !t.principal(p).enabled.value || who.select(t, p).is_none() {
+        let n = holders.of(t, g.assignee).len();
+        for i in 0..n {
+            let p = holders.walk[i].0;
+            if !selected[p.index()] || !t.principal(p).enabled.value {
                 continue;
             }
             // What the grant lets p do there: the role itself, or the first operation of the
@@ -352,29 +451,17 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
                 let types = resource_types
                     .entry(at)
                     .or_insert_with(|| types_below(t, at));
-                let allowed = |(op, plane): &&Op| access.denials(p, op, *plane, at).is_empty();
-                let ops = granted.ops(g.role);
-                // Name an operation on a resource type that is there, when there is one:
-                // `Microsoft.Web/sites/delete` says more than the first operation published.
-                let op = ops
-                    .iter()
-                    .filter(|(op, _)| on_types(op, types))
-                    .find(allowed)
-                    .or_else(|| {
-                        let microsoft = |(op, _): &&Op| {
-                            op.get(..10)
-                                .is_some_and(|p| p.eq_ignore_ascii_case("microsoft."))
-                        };
-                        ops.iter().filter(microsoft).find(allowed)
-                    })
-                    .or_else(|| ops.iter().find(allowed));
+                let role_ops = granted.ops(g.role);
+                let op = role_ops
+                    .witnesses(types)
+                    .map(|i| &role_ops.ops[i])
+                    .find(|(op, plane)| access.denials(p, op, *plane, at).is_empty());
                 match op {
                     Some((op, _)) => Some(op.to_string()),
                     None => continue,
                 }
             };
-            let mut path: Vec<PrincipalId> = path_down.clone();
-            path.reverse();
+            let path = holders.path_up(i);
             let through = if path.len() <= 1 {
                 "directly".to_string()
             } else {
@@ -439,16 +526,6 @@ fn types_below(t: &Tenant, at: ScopeId) -> Vec<String> {
     }
     types.sort();
     types
-}
-
-/// Whether an operation acts on one of these resource types (`Microsoft.Web/sites/delete`
-/// on `microsoft.web/sites`).
-fn on_types(op: &str, types: &[String]) -> bool {
-    types.iter().any(|ty| {
-        op.len() > ty.len()
-            && op.as_bytes()[ty.len()] == b'/'
-            && op.as_bytes()[..ty.len()].eq_ignore_ascii_case(ty.as_bytes())
-    })
 }
 
 /// The scopes an allow rule requires the access at: each rule scope, and for `/` the root
