@@ -324,3 +324,23 @@ fn a_bad_baseline_is_refused_with_the_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read baseline"));
 }
+
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root_wherever_canopy_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        return; // not in a repository (a source tarball): URIs stay relative to the folder
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_canopy"))
+        .current_dir(root.join("examples/broken"))
+        .args(["check", ".", "--format", "sarif", "--at", AT])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.starts_with("examples/broken/"), "{uri}");
+    }
+}

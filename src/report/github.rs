@@ -4,6 +4,11 @@
 //! `::error file=F,line=L,col=C,endLine=EL,endColumn=EC,title=T::MESSAGE`. Values are escaped
 //! as the runner unescapes them: `%`, CR and LF everywhere, and `:` and `,` in properties.
 //! <https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#setting-an-error-message>
+//!
+//! GitHub shows at most 10 error and 10 warning annotations per step (and 50 per job;
+//! actions/toolkit documents the limits in docs/problem-matchers.md). Past that, a notice
+//! says so and where the rest are: every command is still in the step's log, and the SARIF
+//! upload holds them all.
 
 use super::{Report, position};
 use crate::diag::Severity;
@@ -52,8 +57,21 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
+    if !r.quiet && (errors > SHOWN_PER_STEP || warnings > SHOWN_PER_STEP) {
+        writeln!(
+            w,
+            "::notice title=canopy::{}",
+            data(&format!(
+                "canopy reported {errors} errors and {warnings} warnings; GitHub shows {SHOWN_PER_STEP} annotations of each level per step. The step's log lists them all, and so does the SARIF upload (code scanning) or `canopy check --format markdown`."
+            ))
+        )?;
+    }
     writeln!(w, "{}", super::summary_line(r))
 }
+
+/// Annotations of one level GitHub shows for one step.
+const SHOWN_PER_STEP: usize = 10;
 
 #[cfg(test)]
 mod tests {

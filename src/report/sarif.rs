@@ -220,13 +220,54 @@ fn descriptor(r: &Rule) -> RuleDescriptor {
     }
 }
 
-fn location(files: &Files, span: Span, id: Option<usize>, message: Option<&str>) -> Location {
+/// Where the repository's root is, so that URIs are relative to it, as GitHub code scanning
+/// resolves them, wherever canopy was run from: the nearest folder above the current one
+/// holding `.git`. `None` outside a repository (URIs then stay relative to the current
+/// folder).
+fn repository_root() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let cwd = std::env::current_dir().ok()?;
+    let root = cwd
+        .ancestors()
+        .find(|d| d.join(".git").exists())?
+        .to_path_buf();
+    Some((cwd, root))
+}
+
+/// A file's URI: relative to the repository's root when the file is inside it.
+fn file_uri(file: &str, base: Option<&(std::path::PathBuf, std::path::PathBuf)>) -> String {
+    if let Some((cwd, root)) = base {
+        let absolute = cwd.join(file);
+        // `..` segments would defeat strip_prefix; normalise them lexically.
+        let mut clean = std::path::PathBuf::new();
+        for c in absolute.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        if let Ok(rel) = clean.strip_prefix(root) {
+            return super::uri(&super::display_path(rel));
+        }
+    }
+    super::uri(file)
+}
+
+fn location(
+    files: &Files,
+    base: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    span: Span,
+    id: Option<usize>,
+    message: Option<&str>,
+) -> Location {
     let p = position(files, span);
     Location {
         id,
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
-                uri: super::uri(&p.file),
+                uri: file_uri(&p.file, base),
             },
             region: Region {
                 start_line: p.line,
@@ -243,7 +284,12 @@ fn location(files: &Files, span: Span, id: Option<usize>, message: Option<&str>)
     }
 }
 
-fn result(files: &Files, f: &Finding, suppressed_because: Option<&str>) -> SarifResult {
+fn result(
+    files: &Files,
+    base: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    f: &Finding,
+    suppressed_because: Option<&str>,
+) -> SarifResult {
     let rule_index = RULES
         .iter()
         .position(|r| r.code == f.code)
@@ -260,6 +306,7 @@ fn result(files: &Files, f: &Finding, suppressed_because: Option<&str>) -> Sarif
         message: Text { text },
         locations: vec![location(
             files,
+            base,
             f.primary.span,
             None,
             Some(&f.primary.message),
@@ -268,7 +315,7 @@ fn result(files: &Files, f: &Finding, suppressed_because: Option<&str>) -> Sarif
             .related
             .iter()
             .enumerate()
-            .map(|(i, r)| location(files, r.span, Some(i + 1), Some(&r.message)))
+            .map(|(i, r)| location(files, base, r.span, Some(i + 1), Some(&r.message)))
             .collect(),
         partial_fingerprints: Fingerprints {
             finding: super::fingerprint(files, f),
@@ -284,15 +331,17 @@ fn result(files: &Files, f: &Finding, suppressed_because: Option<&str>) -> Sarif
 }
 
 pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+    let base = repository_root();
+    let base = base.as_ref();
     let mut results: Vec<SarifResult> = r
         .findings
         .iter()
-        .map(|f| result(r.files, f, None))
+        .map(|f| result(r.files, base, f, None))
         .collect();
     results.extend(
         r.suppressed
             .iter()
-            .map(|s| result(r.files, &s.finding, Some(&s.reason))),
+            .map(|s| result(r.files, base, &s.finding, Some(&s.reason))),
     );
     let log = Log {
         schema: SCHEMA,
@@ -320,6 +369,24 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uris_are_relative_to_the_repository_root() {
+        let base = (
+            std::path::PathBuf::from("/repo/infra/azure"),
+            std::path::PathBuf::from("/repo"),
+        );
+        assert_eq!(
+            file_uri("roles/a b.yaml", Some(&base)),
+            "infra/azure/roles/a%20b.yaml"
+        );
+        assert_eq!(file_uri("../x.yaml", Some(&base)), "infra/x.yaml");
+        assert_eq!(
+            file_uri("/elsewhere/x.yaml", Some(&base)),
+            "file:///elsewhere/x.yaml"
+        );
+        assert_eq!(file_uri("x.yaml", None), "x.yaml");
+    }
 
     #[test]
     fn rule_names_are_pascal_case_identifiers() {
