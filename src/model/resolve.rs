@@ -162,24 +162,11 @@ fn resolve_access_rule(
     let except = resolve_selectors(t, r.except, findings);
     let mut roles = Vec::with_capacity(r.roles.len());
     for name in r.roles {
-        match t.find_role(&name.value) {
-            Some(role) => roles.push((name, role)),
-            None => {
-                let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
-                let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
-                let near = suggest(&name.value, custom.chain(builtin));
-                findings.push(unknown(name.span, "role", &name.value, near));
-            }
+        if let Some(role) = find_role_or_report(t, &name, findings) {
+            roles.push((name, role));
         }
     }
-    let scopes: Vec<(Text, ScopeId)> = r
-        .scopes
-        .into_iter()
-        .filter_map(|s| {
-            let id = resolve_scope_or_report(t, &s, findings)?;
-            Some((s, id))
-        })
-        .collect();
+    let scopes = resolve_scopes(t, r.scopes, findings);
     // A rule left with nobody or nowhere to check was reported above; it checks nothing.
     if principals.is_empty() || scopes.is_empty() {
         return None;
@@ -714,6 +701,33 @@ fn resolve_scope_or_report(
     }
 }
 
+/// Resolves a list of scope strings, reporting (and dropping) those that name nothing.
+fn resolve_scopes(
+    t: &Tenant,
+    texts: Vec<Text>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(Text, ScopeId)> {
+    texts
+        .into_iter()
+        .filter_map(|s| {
+            let id = resolve_scope_or_report(t, &s, findings)?;
+            Some((s, id))
+        })
+        .collect()
+}
+
+/// A role by name or GUID, or an `unknown-reference` finding with the nearest name.
+fn find_role_or_report(t: &Tenant, name: &Text, findings: &mut Vec<Finding>) -> Option<RoleRef> {
+    let role = t.find_role(&name.value);
+    if role.is_none() {
+        let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
+        let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
+        let near = suggest(&name.value, custom.chain(builtin));
+        findings.push(unknown(name.span, "role", &name.value, near));
+    }
+    role
+}
+
 fn add_custom_role(
     t: &mut Tenant,
     r: crate::load::kinds::RoleDefinitionDoc,
@@ -840,13 +854,7 @@ fn add_role_assignment(
             near,
         ));
     }
-    let role = t.find_role(&a.role.value);
-    if role.is_none() {
-        let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
-        let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
-        let near = suggest(&a.role.value, custom.chain(builtin));
-        findings.push(unknown(a.role.span, "role", &a.role.value, near));
-    }
+    let role = find_role_or_report(t, &a.role, findings);
     let scope = resolve_scope_or_report(t, &a.scope, findings);
     if let (Some(principal), Some(role), Some(scope)) = (principal, role, scope) {
         t.role_assignments.push(RoleAssignment {
@@ -995,14 +1003,7 @@ fn add_policy_assignment(
             }
         },
     };
-    let not_scopes: Vec<(Text, ScopeId)> = p
-        .not_scopes
-        .into_iter()
-        .filter_map(|s| {
-            let id = resolve_scope_or_report(t, &s, findings)?;
-            Some((s, id))
-        })
-        .collect();
+    let not_scopes = resolve_scopes(t, p.not_scopes, findings);
     let (Some(scope), Some(policy)) = (scope, policy) else {
         return;
     };
