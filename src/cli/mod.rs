@@ -135,7 +135,14 @@ pub fn run(cli: Cli) -> u8 {
     let mut out = stdout.lock();
     let mut err = std::io::stderr().lock();
     let code = match cli.command {
-        Command::Check(args) => check(&args, style, &mut out, &mut err),
+        Command::Check(args) => {
+            // Stdout is line-buffered: a large JSON or SARIF report would make one write per
+            // line (50,000 findings: 1.3 s of the 2.1 s run).
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            let code = check(&args, style, &mut w, &mut err);
+            let _ = w.flush();
+            code
+        }
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
         Command::Policy(args) => policy::run(&args, style, &mut out, &mut err),

@@ -11,6 +11,9 @@ use std::io::{self, Write};
 pub const OPEN_ROWS: usize = 10;
 /// At most this many rows are written in one table; the rest are counted.
 pub const MAX_ROWS: usize = 200;
+/// Tables stop adding rows once the document is this long, so that it fits in a GitHub
+/// pull-request comment (65,536 characters) with room for what follows.
+pub const MAX_CHARS: usize = 60_000;
 
 /// Escapes text for a Markdown table cell or list item.
 pub fn md(s: &str) -> String {
@@ -58,13 +61,26 @@ pub fn code(s: &str) -> String {
 }
 
 /// A titled table, folded into `<details>` when longer than [`OPEN_ROWS`], cut at
-/// [`MAX_ROWS`] with `more` (such as "run `canopy check --format json` for the full list")
+/// [`MAX_ROWS`] (or once the document passes [`MAX_CHARS`]) with `more` (such as "run `canopy check --format json` for the full list")
 /// after the count of rows left out.
 pub fn table(out: &mut String, title: &str, head: &[&str], rows: &[Vec<String>], more: &str) {
-    if rows.is_empty() {
+    table_of(out, title, head, rows.len(), rows, more);
+}
+
+/// [`table`] for a list of `total` rows of which only the first [`MAX_ROWS`] (or more) are
+/// given, so that a long list is not formatted in full only to be cut.
+pub fn table_of(
+    out: &mut String,
+    title: &str,
+    head: &[&str],
+    total: usize,
+    rows: &[Vec<String>],
+    more: &str,
+) {
+    if total == 0 {
         return;
     }
-    let n = rows.len();
+    let n = total;
     let folded = n > OPEN_ROWS;
     if folded {
         let _ = writeln!(
@@ -77,11 +93,16 @@ pub fn table(out: &mut String, title: &str, head: &[&str], rows: &[Vec<String>],
     }
     let _ = writeln!(out, "| {} |", head.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+    let mut written = 0;
     for r in rows.iter().take(MAX_ROWS) {
+        if out.len() > MAX_CHARS {
+            break;
+        }
         let _ = writeln!(out, "| {} |", r.join(" | "));
+        written += 1;
     }
-    if n > MAX_ROWS {
-        let _ = writeln!(out, "\n… and {} more: {more}.", n - MAX_ROWS);
+    if n > written {
+        let _ = writeln!(out, "\n… and {} more: {more}.", n - written);
     }
     out.push('\n');
     if folded {
@@ -107,6 +128,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         let rows: Vec<Vec<String>> = r
             .findings
             .iter()
+            .take(MAX_ROWS)
             .map(|f| {
                 let p = position(r.files, f.primary.span);
                 let icon = match f.severity {
@@ -126,16 +148,18 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             })
             .collect();
         let more = "run `canopy check --format json` for the full list";
-        table(
+        table_of(
             &mut out,
             "Findings",
             &["", "Code", "Where", "Finding"],
+            r.findings.len(),
             &rows,
             more,
         );
         let rows: Vec<Vec<String>> = r
             .suppressed
             .iter()
+            .take(MAX_ROWS)
             .map(|s| {
                 let p = position(r.files, s.finding.primary.span);
                 vec![
@@ -146,10 +170,11 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                 ]
             })
             .collect();
-        table(
+        table_of(
             &mut out,
             "Suppressed inline",
             &["Code", "Where", "Finding", "Reason"],
+            r.suppressed.len(),
             &rows,
             more,
         );
@@ -160,6 +185,22 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_report_fits_in_a_pull_request_comment() {
+        let rows: Vec<Vec<String>> = (0..1_000)
+            .map(|i| vec![format!("{i}"), "x".repeat(900)])
+            .collect();
+        let mut out = String::new();
+        for title in ["first", "second", "third"] {
+            table(&mut out, title, &["n", "text"], &rows, "see the JSON");
+        }
+        assert!(out.len() < 65_536, "{}", out.len());
+        assert!(
+            out.contains("… and 1000 more: see the JSON."),
+            "the later tables say what they left out"
+        );
+    }
 
     #[test]
     fn cells_cannot_break_the_table_or_inject_html() {
