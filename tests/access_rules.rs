@@ -245,3 +245,105 @@ fn allow_at_the_tenant_means_at_the_root_group() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_deny_in_one_rule_scope_leaves_the_access_in_another() {
+    // The deny assignment on contoso-prod removes network deletes there; jill-team's
+    // Contributor on sandbox still grants them, and the rule also covers sandbox.
+    let found = findings_with(
+        "two-scopes",
+        "kind: AccessRule\nname: no-network-deletes\nexpect: deny\nprincipals: [jill.santos@contoso.com]\nactions: [Microsoft.Network/*/delete]\nscopes: [/subscriptions/contoso-prod, /providers/Microsoft.Management/managementGroups/sandbox]\n",
+    );
+    assert!(
+        has(
+            &found,
+            &[
+                "jill.santos@contoso.com",
+                "can `Microsoft.Network/",
+                "at `/providers/Microsoft.Management/managementGroups/sandbox`"
+            ]
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        !has(&found, &["at `/subscriptions/contoso-prod"]),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_deny_that_stops_at_its_scope_leaves_the_access_below() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("access-rules-stop");
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso"),
+        &dir,
+    );
+    let deny = dir.join("assignments/deny.yaml");
+    let text = std::fs::read_to_string(&deny).unwrap();
+    std::fs::write(
+        &deny,
+        text.replace("actions:\n", "doNotApplyToChildScopes: true\nactions:\n"),
+    )
+    .unwrap();
+    let options = canopy::Options {
+        now: Some(AT.parse().unwrap()),
+    };
+    std::fs::write(
+        dir.join("rules/access-rules.yaml"),
+        "kind: AccessRule\nname: no-network-deletes\nexpect: deny\nprincipals: [brock@contoso.com]\nactions: [Microsoft.Network/*/delete]\nscopes: [/subscriptions/contoso-prod]\n",
+    )
+    .unwrap();
+    let a = canopy::load_with(&dir, &options).unwrap();
+    let found: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::AccessRule)
+        .map(|f| f.message.as_str())
+        .collect();
+    // Brock's Contributor on the Prod resource group is below the deny's own scope.
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("at `/subscriptions/contoso-prod/resourceGroups/Prod"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn abac_conditions_are_said_and_never_count_as_keeping_access() {
+    let blob = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+    let account = "/subscriptions/contoso-prod/resourceGroups/Prod/providers/Microsoft.Storage/storageAccounts/stcontosoprod01";
+    let found = findings_with(
+        "abac",
+        &format!(
+            "kind: AccessRule\nname: brad-reads-reports\nexpect: allow\nprincipals: [brad.adams@contoso.com]\ndataActions: [{blob}]\nscopes: [{account}]\n---\nkind: AccessRule\nname: nobody-reads-blobs\nexpect: deny\nprincipals: [brad.adams@contoso.com]\ndataActions: [{blob}]\nscopes: [{account}]\n"
+        ),
+    );
+    assert!(
+        has(
+            &found,
+            &["brad-reads-reports", "granted only under an ABAC condition"]
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            &found,
+            &[
+                "nobody-reads-blobs",
+                "(under an ABAC condition canopy cannot evaluate)"
+            ]
+        ),
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 2, "{found:#?}");
+}
+
+#[test]
+fn an_entry_also_matched_by_an_earlier_one_still_matches() {
+    let found = findings_with(
+        "overlap",
+        "kind: AccessRule\nname: everyone-reads-the-hierarchy\nexpect: allow\nprincipals: [{memberOf: platform-team}, lee.chen@contoso.com]\nroles: [Reader]\nscopes: [/providers/Microsoft.Management/managementGroups/contoso]\n",
+    );
+    assert_eq!(found, Vec::<String>::new());
+}

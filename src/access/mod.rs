@@ -279,11 +279,23 @@ impl<'t> Access<'t> {
         plane: Plane,
         scope: ScopeId,
     ) -> Vec<Denial> {
-        let t = self.tenant;
-        if t.deny_assignments.is_empty() {
+        if self.tenant.deny_assignments.is_empty() {
             return Vec::new();
         }
-        let memberships = self.memberships(p);
+        self.denials_for(&self.memberships(p), p, action, plane, scope)
+    }
+
+    /// [`Access::denials`] with `p`'s [`Access::memberships`] already computed, for callers
+    /// that ask about many actions for one principal.
+    pub fn denials_for(
+        &self,
+        memberships: &[(PrincipalId, Vec<PrincipalId>)],
+        p: PrincipalId,
+        action: &str,
+        plane: Plane,
+        scope: ScopeId,
+    ) -> Vec<Denial> {
+        let t = self.tenant;
         let holds = |listed: &[(Text, PrincipalId)]| {
             memberships
                 .iter()

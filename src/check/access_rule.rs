@@ -384,6 +384,8 @@ struct Grant {
     span: Span,
     /// `assigned`, or `classic co-administrator`.
     what: &'static str,
+    /// The assignment has an ABAC condition.
+    conditional: bool,
 }
 
 fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
@@ -397,6 +399,7 @@ fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
             assignee: a.principal,
             span: a.role_ref.span,
             what: "assigned",
+            conditional: a.condition.is_some(),
         })
         .collect();
     if let Some(owner) = builtin::role_by_name("Owner") {
@@ -407,7 +410,8 @@ fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
                     scope: s.scope,
                     assignee: *p,
                     span: text.span,
-                    what: "a classic co-administrator",
+                    what: "classic co-administrator",
+                    conditional: false,
                 });
             }
         }
@@ -434,33 +438,59 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
         if !role_named && (!by_actions || granted.ops(g.role).ops.is_empty()) {
             continue;
         }
-        let Some(at) = rule.scopes.iter().find_map(|(_, s)| reach(t, g.scope, *s)) else {
+        // Every rule scope the grant reaches: a deny assignment may take the access away in
+        // one and leave it in another.
+        let reaches: Vec<ScopeId> = rule
+            .scopes
+            .iter()
+            .filter_map(|(_, s)| reach(t, g.scope, *s))
+            .collect();
+        if reaches.is_empty() {
             continue;
-        };
+        }
+        // Deny assignments matter only if one sits at, above or below a reached scope.
+        let denies_near = reaches.iter().any(|&at| {
+            t.deny_assignments
+                .iter()
+                .any(|d| t.scopes.contains(d.scope, at) || t.scopes.contains(at, d.scope))
+        });
         let n = holders.of(t, g.assignee).len();
         for i in 0..n {
             let p = holders.walk[i].0;
             if !selected[p.index()] || !t.principal(p).enabled.value {
                 continue;
             }
-            // What the grant lets p do there: the role itself, or the first operation of the
-            // rule that the role grants and no deny assignment takes away at that scope.
-            let can = if role_named {
-                None
+            let memberships = denies_near.then(|| access.memberships(p));
+            // What the grant lets p do, and where: the role itself at the first scope it
+            // reaches, or the first operation of the rule that the role grants and that no
+            // deny assignment takes away there.
+            let (can, at) = if role_named {
+                (None, reaches[0])
             } else {
-                let types = resource_types
-                    .entry(at)
-                    .or_insert_with(|| types_below(t, at));
                 let role_ops = granted.ops(g.role);
-                let op = role_ops
-                    .witnesses(types)
-                    .map(|i| &role_ops.ops[i])
-                    .find(|(op, plane)| access.denials(p, op, *plane, at).is_empty());
-                match op {
-                    Some((op, _)) => Some(op.to_string()),
+                let found = reaches.iter().find_map(|&at| {
+                    let types = resource_types
+                        .entry(at)
+                        .or_insert_with(|| types_below(t, at));
+                    role_ops
+                        .witnesses(types)
+                        .map(|i| &role_ops.ops[i])
+                        .find_map(|(op, plane)| {
+                            let place =
+                                allowed_at(t, access, memberships.as_deref(), p, op, *plane, at)?;
+                            Some(((op.clone(), *plane), place))
+                        })
+                });
+                match found {
+                    Some((op, place)) => (Some(op), place),
                     None => continue,
                 }
             };
+            let conditional = g.conditional
+                || can.as_ref().is_some_and(|(op, plane)| {
+                    role_grants(t, g.role, op, *plane).is_some_and(|c| !c.is_empty())
+                });
+            let can = can.map(|(op, _)| op.to_string());
             let path = holders.path_up(i);
             let through = if path.len() <= 1 {
                 "directly".to_string()
@@ -493,6 +523,11 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
                     t.scopes.path(at),
                 ),
             };
+            let what = if conditional {
+                format!("{what} (under an ABAC condition canopy cannot evaluate)")
+            } else {
+                what
+            };
             out.push(
                 finding(rule, g.span, "grants it", what)
                     .help("remove the grant (or the membership that carries it), narrow the role, or add the principal to the rule's `except` on purpose"),
@@ -500,6 +535,39 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
         }
     }
     out
+}
+
+/// Where `p` may perform `op` in the subtree of `at`: `at` itself when no deny assignment
+/// takes it away there; a child of `at` when the only denies at `at` stop there
+/// (`doNotApplyToChildScopes`) and the grant goes on below; `None` when denied. Without
+/// memberships (no deny assignment near), `at`.
+fn allowed_at(
+    t: &Tenant,
+    access: &Access,
+    memberships: Option<&[(PrincipalId, Vec<PrincipalId>)]>,
+    p: PrincipalId,
+    op: &str,
+    plane: Plane,
+    at: ScopeId,
+) -> Option<ScopeId> {
+    let Some(m) = memberships else {
+        return Some(at);
+    };
+    let denied = access.denials_for(m, p, op, plane, at);
+    if denied.is_empty() {
+        return Some(at);
+    }
+    let everywhere_below = denied
+        .iter()
+        .any(|d| !t.deny_assignments[d.deny.index()].do_not_apply_to_child_scopes);
+    if everywhere_below {
+        return None;
+    }
+    t.scopes
+        .children(at)
+        .iter()
+        .copied()
+        .find(|c| access.denials_for(m, p, op, plane, *c).is_empty())
 }
 
 /// The resource types (lowercase, `namespace/type`) of resources at or below a scope, from
@@ -559,8 +627,13 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
         .map(PrincipalId)
         .filter_map(|p| who.select(t, p).map(|s| (p, s)))
         .collect();
-    for s in &rule.principals {
-        if !selected.iter().any(|(_, by)| std::ptr::eq(*by, s)) {
+    // Each entry on its own: a principal an earlier entry also matches still counts.
+    let n_principals = t.principals.len() as u32;
+    for (i, s) in rule.principals.iter().enumerate() {
+        let matches_someone = (0..n_principals)
+            .map(PrincipalId)
+            .any(|p| who.matches(t, i, s, p) && who.select(t, p).is_some());
+        if !matches_someone {
             out.push(
                 finding(
                     rule,
@@ -599,6 +672,11 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
             continue;
         }
         let (active, eligible) = access.grants_of(p);
+        let memberships = if t.deny_assignments.is_empty() {
+            Vec::new()
+        } else {
+            access.memberships(p)
+        };
         for &(_, at) in &places {
             let here = t.scopes.path(at);
             let applying: Vec<&crate::access::Grant> = active
@@ -606,13 +684,17 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
                 .filter(|g| t.scopes.contains(g.scope, at))
                 .collect();
             for (name, role) in &rule.roles {
-                if applying.iter().any(|g| g.role == *role) {
+                // An ABAC condition on the assignment limits what the role allows: canopy
+                // cannot tell that it keeps everything the rule expects.
+                if applying.iter().any(|g| g.role == *role && !g.conditional()) {
                     continue;
                 }
                 let only_eligible = eligible
                     .iter()
                     .any(|g| g.role == *role && t.scopes.contains(g.scope, at));
-                let why = if only_eligible {
+                let why = if applying.iter().any(|g| g.role == *role) {
+                    " (only under an ABAC condition canopy cannot evaluate)"
+                } else if only_eligible {
                     " (it is only eligible, through Privileged Identity Management)"
                 } else {
                     ""
@@ -632,21 +714,27 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
                 );
             }
             for &(pattern, plane) in &patterns {
-                if let Some(missing) = first_missing(t, access, &applying, p, (pattern, plane), at)
-                {
+                let missing =
+                    first_missing(t, access, &applying, &memberships, p, (pattern, plane), at);
+                if let Some((missing, why)) = missing {
                     out.push(
                         finding(
                             rule,
                             by.span(),
                             "lacks it",
-                            format!("{} cannot `{missing}` at `{here}` (`{pattern}`)", who_is(t, p)),
+                            format!(
+                                "{} cannot `{missing}` at `{here}` (`{pattern}`){why}",
+                                who_is(t, p)
+                            ),
                         )
                         .help("grant a role that includes the access at that scope or above it, or remove what denies it"),
                     );
                     continue;
                 }
                 // Granted at the scope: only a deny assignment can take it away below.
-                if let Some((deny, op)) = denied_below(t, access, p, pattern, plane, at) {
+                if let Some((deny, op)) =
+                    denied_below(t, access, &memberships, p, (pattern, plane), at)
+                {
                     let d = &t.deny_assignments[deny];
                     out.push(
                         finding(
@@ -682,21 +770,41 @@ fn required_ops(pattern: &str, plane: Plane) -> Vec<&str> {
         .collect()
 }
 
-/// The first required operation `p` may not perform at `at`, if any: no grant that applies
-/// there has a role granting it, or a deny assignment removes it.
+/// The first required operation `p` may not perform at `at`, if any, with why when it is
+/// granted but not outright: no grant that applies there has a role granting it without an
+/// ABAC condition, or a deny assignment removes it.
 fn first_missing<'a>(
     t: &Tenant,
     access: &Access,
     applying: &[&crate::access::Grant],
+    memberships: &[(PrincipalId, Vec<PrincipalId>)],
     p: PrincipalId,
     (pattern, plane): (&'a str, Plane),
     at: ScopeId,
-) -> Option<&'a str> {
-    required_ops(pattern, plane).into_iter().find(|op| {
-        !applying
+) -> Option<(&'a str, &'static str)> {
+    required_ops(pattern, plane).into_iter().find_map(|op| {
+        let mut conditionally = false;
+        let outright = applying
             .iter()
-            .any(|g| role_grants(t, g.role, op, plane).is_some())
-            || !access.denials(p, op, plane, at).is_empty()
+            .any(|g| match role_grants(t, g.role, op, plane) {
+                Some(c) if c.is_empty() && !g.conditional() => true,
+                Some(_) => {
+                    conditionally = true;
+                    false
+                }
+                None => false,
+            });
+        if !outright {
+            let why = if conditionally {
+                " (granted only under an ABAC condition canopy cannot evaluate)"
+            } else {
+                ""
+            };
+            return Some((op, why));
+        }
+        let denied = !memberships.is_empty()
+            && !access.denials_for(memberships, p, op, plane, at).is_empty();
+        denied.then_some((op, " (a deny assignment removes it)"))
     })
 }
 
@@ -704,22 +812,30 @@ fn first_missing<'a>(
 fn denied_below<'a>(
     t: &Tenant,
     access: &Access,
+    memberships: &[(PrincipalId, Vec<PrincipalId>)],
     p: PrincipalId,
-    pattern: &'a str,
-    plane: Plane,
+    (pattern, plane): (&'a str, Plane),
     at: ScopeId,
 ) -> Option<(usize, &'a str)> {
-    if t.deny_assignments.is_empty() {
+    if memberships.is_empty() {
+        return None;
+    }
+    let below: Vec<usize> = t
+        .deny_assignments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.scope != at && t.scopes.contains(at, d.scope))
+        .map(|(i, _)| i)
+        .collect();
+    if below.is_empty() {
         return None;
     }
     let ops = required_ops(pattern, plane);
-    for (i, d) in t.deny_assignments.iter().enumerate() {
-        if d.scope == at || !t.scopes.contains(at, d.scope) {
-            continue;
-        }
+    for i in below {
+        let scope = t.deny_assignments[i].scope;
         for op in &ops {
             if access
-                .denials(p, op, plane, d.scope)
+                .denials_for(memberships, p, op, plane, scope)
                 .iter()
                 .any(|x| x.deny.index() == i)
             {

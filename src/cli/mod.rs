@@ -146,7 +146,12 @@ pub fn run(cli: Cli) -> u8 {
         Command::Tree(args) => tree::run(&args, style, &mut out, &mut err),
         Command::Rules(args) => rules::run(&args, &mut out, &mut err),
         Command::Policy(args) => policy::run(&args, style, &mut out, &mut err),
-        Command::Diff(args) => diff::run_diff(&args, &mut out, &mut err),
+        Command::Diff(args) => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            let code = diff::run_diff(&args, &mut w, &mut err);
+            let _ = w.flush();
+            code
+        }
         Command::Log(args) => {
             let human = args.format == diff::LogFormat::Human;
             return paged(human, out, |w| diff::run_log(&args, w, &mut err));
@@ -173,14 +178,21 @@ fn paged(
     {
         drop(out);
         let code = match child.stdin.take() {
-            Some(mut stdin) => run(&mut stdin),
+            Some(stdin) => {
+                let mut w = std::io::BufWriter::new(stdin);
+                let code = run(&mut w);
+                let _ = w.flush();
+                code
+            }
             None => run(&mut std::io::stdout().lock()),
         };
         let _ = child.wait();
         return code;
     }
-    let code = run(&mut out);
-    let _ = out.flush();
+    // Stdout is line-buffered; long reports are written in blocks instead.
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+    let code = run(&mut w);
+    let _ = w.flush();
     code
 }
 

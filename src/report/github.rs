@@ -25,9 +25,12 @@ fn property(s: &str) -> String {
 }
 
 pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+    // The runner resolves `file=` against the repository's root, not the current folder.
+    let base = super::RepoBase::find();
     if !r.quiet {
         for f in r.findings {
             let p = position(r.files, f.primary.span);
+            let file = super::repo_relative(&p.file, base.as_ref());
             let command = match f.severity {
                 Severity::Error => "error",
                 _ => "warning",
@@ -47,7 +50,7 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 w,
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-                property(&p.file),
+                property(&file),
                 p.line,
                 p.column,
                 p.end_line,

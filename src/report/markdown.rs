@@ -39,18 +39,25 @@ pub fn md(s: &str) -> String {
 /// scopes that way), everything else escaped as [`md`].
 pub fn md_message(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for (i, part) in s.split('`').enumerate() {
+    let parts: Vec<&str> = s.split('`').collect();
+    // With an odd number of backticks the last one opens nothing: what follows it is text.
+    let paired = if parts.len().is_multiple_of(2) {
+        parts.len() - 1
+    } else {
+        parts.len()
+    };
+    for (i, part) in parts[..paired].iter().enumerate() {
         if i % 2 == 1 {
             out.push('`');
-            out.push_str(&part.replace('|', "\\|"));
+            out.push_str(&part.replace('|', "\\|").replace(['\n', '\r'], " "));
             out.push('`');
         } else {
             out.push_str(&md(part));
         }
     }
-    // An odd number of backticks: the last one opened nothing; close what was opened.
-    if s.matches('`').count() % 2 == 1 {
-        out.push('`');
+    if paired < parts.len() {
+        out.push_str(&md("`"));
+        out.push_str(&md(parts[paired]));
     }
     out
 }
@@ -208,5 +215,11 @@ mod tests {
         assert_eq!(md("line\nnext"), "line<br>next");
         assert_eq!(code("x|y"), "`x\\|y`");
         assert_eq!(md_message("role `a|b` at <x>"), "role `a\\|b` at &lt;x&gt;");
+        // One backtick too many cannot switch escaping off for what follows it.
+        assert_eq!(
+            md_message("approved in `<img src=x> *bold*"),
+            "approved in \\`&lt;img src=x&gt; \\*bold\\*"
+        );
+        assert_eq!(md_message("`a\nb` ok"), "`a b` ok");
     }
 }

@@ -154,11 +154,56 @@ pub fn summary_line(r: &Report) -> String {
     line
 }
 
+/// Where paths are made relative to for CI services (GitHub resolves annotation and SARIF
+/// paths against the repository's root): the current folder and the nearest folder above
+/// it holding `.git`.
+pub struct RepoBase {
+    pub cwd: std::path::PathBuf,
+    pub root: std::path::PathBuf,
+}
+
+impl RepoBase {
+    /// `None` outside a repository: paths then stay relative to the current folder.
+    pub fn find() -> Option<RepoBase> {
+        let cwd = std::env::current_dir().ok()?;
+        let root = cwd
+            .ancestors()
+            .find(|d| d.join(".git").exists())?
+            .to_path_buf();
+        Some(RepoBase { cwd, root })
+    }
+}
+
+/// A file's path (as displayed, relative to the current folder or absolute) relative to
+/// the repository's root when it is inside it, with `/` separators; else unchanged.
+pub fn repo_relative(file: &str, base: Option<&RepoBase>) -> String {
+    if let Some(b) = base {
+        let absolute = b.cwd.join(file);
+        // `..` segments would defeat strip_prefix; normalise them lexically.
+        let mut clean = std::path::PathBuf::new();
+        for c in absolute.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        if let Ok(rel) = clean.strip_prefix(&b.root) {
+            return display_path(rel);
+        }
+    }
+    file.to_string()
+}
+
 /// A finding's identity where lines may move: a hash of its code, file and message, as
-/// 16 hex digits. FNV-1a, written out here because the value is stored by code-scanning
-/// services across runs and must never change with a library's version.
+/// 16 hex digits. The file is its path within the tree, so the value does not depend on
+/// where canopy runs from or how the tree was named. FNV-1a, written out here because the
+/// value is stored by code-scanning services across runs and must never change with a
+/// library's version.
 pub fn fingerprint(files: &Files, f: &Finding) -> String {
-    let file = display_path(&files.get(f.primary.span.file).path);
+    let file = files.get(f.primary.span.file).name.clone();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [f.code.as_str(), &file, &f.message] {
         for b in part.bytes().chain([0u8]) {
@@ -174,10 +219,18 @@ pub fn fingerprint(files: &Files, f: &Finding) -> String {
 /// outside RFC 3986's unreserved set and `/` are percent-encoded.
 pub fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
+    let b = path.as_bytes();
+    let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/';
+    let mut rest = path;
     if path.starts_with('/') {
         out.push_str("file://");
+    } else if drive {
+        // `C:/x` (Windows): `file:///C:/x`, the drive's colon kept as RFC 8089 writes it.
+        out.push_str("file:///");
+        out.push_str(&path[..2]);
+        rest = &path[2..];
     }
-    for b in path.bytes() {
+    for b in rest.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -252,5 +305,6 @@ mod tests {
     fn uris_are_encoded_and_relative_paths_stay_relative() {
         assert_eq!(uri("infra/my tree/a.yaml"), "infra/my%20tree/a.yaml");
         assert_eq!(uri("/abs/a.yaml"), "file:///abs/a.yaml");
+        assert_eq!(uri("C:/trees/a.yaml"), "file:///C:/trees/a.yaml");
     }
 }

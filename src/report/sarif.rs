@@ -220,44 +220,14 @@ fn descriptor(r: &Rule) -> RuleDescriptor {
     }
 }
 
-/// Where the repository's root is, so that URIs are relative to it, as GitHub code scanning
-/// resolves them, wherever canopy was run from: the nearest folder above the current one
-/// holding `.git`. `None` outside a repository (URIs then stay relative to the current
-/// folder).
-fn repository_root() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
-    let cwd = std::env::current_dir().ok()?;
-    let root = cwd
-        .ancestors()
-        .find(|d| d.join(".git").exists())?
-        .to_path_buf();
-    Some((cwd, root))
-}
-
 /// A file's URI: relative to the repository's root when the file is inside it.
-fn file_uri(file: &str, base: Option<&(std::path::PathBuf, std::path::PathBuf)>) -> String {
-    if let Some((cwd, root)) = base {
-        let absolute = cwd.join(file);
-        // `..` segments would defeat strip_prefix; normalise them lexically.
-        let mut clean = std::path::PathBuf::new();
-        for c in absolute.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    clean.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => clean.push(other),
-            }
-        }
-        if let Ok(rel) = clean.strip_prefix(root) {
-            return super::uri(&super::display_path(rel));
-        }
-    }
-    super::uri(file)
+fn file_uri(file: &str, base: Option<&super::RepoBase>) -> String {
+    super::uri(&super::repo_relative(file, base))
 }
 
 fn location(
     files: &Files,
-    base: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    base: Option<&super::RepoBase>,
     span: Span,
     id: Option<usize>,
     message: Option<&str>,
@@ -286,7 +256,7 @@ fn location(
 
 fn result(
     files: &Files,
-    base: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    base: Option<&super::RepoBase>,
     f: &Finding,
     suppressed_because: Option<&str>,
 ) -> SarifResult {
@@ -331,7 +301,7 @@ fn result(
 }
 
 pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let base = repository_root();
+    let base = super::RepoBase::find();
     let base = base.as_ref();
     let mut results: Vec<SarifResult> = r
         .findings
@@ -343,6 +313,18 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|s| result(r.files, base, &s.finding, Some(&s.reason))),
     );
+    // Two findings with the same code, file and message (the same grant written twice) are
+    // two alerts: the second and later ones get their occurrence number in the fingerprint.
+    let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
+    for res in &mut results {
+        let n = seen
+            .entry(res.partial_fingerprints.finding.clone())
+            .or_default();
+        if *n > 0 {
+            res.partial_fingerprints.finding = format!("{}:{n}", res.partial_fingerprints.finding);
+        }
+        *n += 1;
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -372,10 +354,10 @@ mod tests {
 
     #[test]
     fn uris_are_relative_to_the_repository_root() {
-        let base = (
-            std::path::PathBuf::from("/repo/infra/azure"),
-            std::path::PathBuf::from("/repo"),
-        );
+        let base = super::super::RepoBase {
+            cwd: std::path::PathBuf::from("/repo/infra/azure"),
+            root: std::path::PathBuf::from("/repo"),
+        };
         assert_eq!(
             file_uri("roles/a b.yaml", Some(&base)),
             "infra/azure/roles/a%20b.yaml"
