@@ -24,6 +24,7 @@ pub mod config;
 pub mod diag;
 pub mod diff;
 pub mod git;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod policy;

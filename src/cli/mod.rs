@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod diff;
+pub mod import;
 pub mod policy;
 mod rules;
 mod tree;
@@ -50,6 +51,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// The tenant's activity log: the access, policy and hierarchy changes of every commit.
     Log(diff::LogArgs),
+    /// Write a canopy tree from the tenant's Azure CLI exports, offline.
+    Import(import::ImportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,6 +155,7 @@ pub fn run(cli: Cli) -> u8 {
             let _ = w.flush();
             code
         }
+        Command::Import(args) => import::run(&args, &mut out, &mut err),
         Command::Log(args) => {
             let human = args.format == diff::LogFormat::Human;
             return paged(human, out, |w| diff::run_log(&args, w, &mut err));
