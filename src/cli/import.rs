@@ -42,6 +42,9 @@ fn counts(inv: &Inventory) -> Vec<String> {
         plural(sps, "service principal"),
         plural(inv.custom_roles.len(), "custom role"),
         plural(inv.role_assignments.len(), "role assignment"),
+        plural(inv.policy_definitions.len(), "policy definition"),
+        plural(inv.policy_assignments.len(), "policy assignment"),
+        plural(inv.policy_exemptions.len(), "policy exemption"),
     ]
 }
 

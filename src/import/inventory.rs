@@ -157,6 +157,46 @@ pub struct RoleAssignment {
     pub origin: Origin,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDefinition {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub mode: Option<String>,
+    pub parameters: Option<serde_json::Value>,
+    pub policy_rule: serde_json::Value,
+    pub metadata: Option<serde_json::Value>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyAssignment {
+    pub id: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub scope: String,
+    /// The definition's name: the last segment of `policyDefinitionId`.
+    pub policy: String,
+    pub parameters: Option<serde_json::Value>,
+    pub not_scopes: Vec<String>,
+    pub enforcement_mode: Option<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyExemption {
+    pub id: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub scope: String,
+    pub policy_assignment_id: String,
+    pub category: String,
+    pub expires_on: Option<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
 /// Everything read from the exports.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -176,6 +216,12 @@ pub struct Inventory {
     pub custom_roles: BTreeMap<String, CustomRole>,
     /// By lowercase assignment ID.
     pub role_assignments: BTreeMap<String, RoleAssignment>,
+    /// Custom policy definitions by lowercase name.
+    pub policy_definitions: BTreeMap<String, PolicyDefinition>,
+    /// By lowercase assignment ID.
+    pub policy_assignments: BTreeMap<String, PolicyAssignment>,
+    /// By lowercase exemption ID.
+    pub policy_exemptions: BTreeMap<String, PolicyExemption>,
     pub notes: Vec<Note>,
     /// Files read, by the shape recognised (`az role assignment list`, ...).
     pub files: Vec<(String, &'static str)>,

@@ -19,6 +19,9 @@ pub const ACCEPTED: &[&str] = &[
     "az ad group member list --group ID (file name holding the group's object ID)",
     "az role definition list --custom-role-only true",
     "az role assignment list --all / --scope SCOPE",
+    "az policy definition list",
+    "az policy assignment list --scope SCOPE",
+    "az policy exemption list",
 ];
 
 /// What one array element is.
@@ -34,6 +37,9 @@ pub enum Shape {
     Member,
     RoleDefinition,
     RoleAssignment,
+    PolicyDefinition,
+    PolicyAssignment,
+    PolicyExemption,
 }
 
 impl Shape {
@@ -49,6 +55,9 @@ impl Shape {
             Shape::Member => "az ad group member list",
             Shape::RoleDefinition => "az role definition list",
             Shape::RoleAssignment => "az role assignment list",
+            Shape::PolicyDefinition => "az policy definition list",
+            Shape::PolicyAssignment => "az policy assignment list",
+            Shape::PolicyExemption => "az policy exemption list",
         }
     }
 }
@@ -68,6 +77,15 @@ pub fn shape_of(o: &Map<String, Value>) -> Option<Shape> {
     }
     if type_is(o, "Microsoft.Authorization/roleDefinitions") {
         return Some(Shape::RoleDefinition);
+    }
+    if type_is(o, "Microsoft.Authorization/policyDefinitions") {
+        return Some(Shape::PolicyDefinition);
+    }
+    if type_is(o, "Microsoft.Authorization/policyAssignments") {
+        return Some(Shape::PolicyAssignment);
+    }
+    if type_is(o, "Microsoft.Authorization/policyExemptions") {
+        return Some(Shape::PolicyExemption);
     }
     if type_is(o, "Microsoft.Resources/resourceGroups") {
         return Some(Shape::ResourceGroup);
@@ -277,6 +295,9 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
                 "custom role",
             );
         }
+        Shape::PolicyDefinition => add_policy_definition(inv, o, at("")),
+        Shape::PolicyAssignment => add_policy_assignment(inv, o, at("")),
+        Shape::PolicyExemption => add_policy_exemption(inv, o, at("")),
         Shape::RoleAssignment => {
             let (Some(id), Some(principal_id), Some(scope)) = (
                 need(inv, "id"),
@@ -346,6 +367,162 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
             );
         }
     }
+}
+
+/// The scope an ID of an object made at a scope starts with: what is before
+/// `/providers/Microsoft.Authorization/`, or `/` for an object at the tenant root.
+fn scope_of_id(id: &str) -> String {
+    let lower = id.to_ascii_lowercase();
+    match lower.rfind("/providers/microsoft.authorization/") {
+        Some(0) | None => "/".to_string(),
+        Some(i) => id[..i].to_string(),
+    }
+}
+
+fn opt_string(o: &Map<String, Value>, key: &str) -> Option<String> {
+    str_of(o, key).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn non_empty(v: Option<&Value>) -> Option<Value> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) if m.is_empty() => None,
+        Some(v) => Some(v.clone()),
+    }
+}
+
+fn add_policy_definition(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
+    let policy_type = str_of(o, "policyType").unwrap_or("Custom");
+    if !policy_type.eq_ignore_ascii_case("Custom") {
+        // canopy ships Azure's built-in definitions that it evaluates; a listing of them
+        // adds nothing, and assignments name them by GUID.
+        return;
+    }
+    let Some(name) = opt_string(o, "name") else {
+        inv.note(at, NoteKind::Skipped, "policy definition has no `name`");
+        return;
+    };
+    let Some(rule) = non_empty(o.get("policyRule")) else {
+        inv.note(
+            at,
+            NoteKind::Skipped,
+            format!("policy definition `{name}` has no `policyRule`"),
+        );
+        return;
+    };
+    let mode = opt_string(o, "mode");
+    if let Some(m) = &mode
+        && !crate::load::schema::POLICY_MODES
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(m))
+    {
+        inv.note(
+            at,
+            NoteKind::Skipped,
+            format!(
+                "policy definition `{name}` has mode `{m}` (a resource provider mode); canopy evaluates modes {} only",
+                crate::load::schema::POLICY_MODES.join(" and ")
+            ),
+        );
+        return;
+    }
+    let def = PolicyDefinition {
+        name: name.clone(),
+        display_name: opt_string(o, "displayName"),
+        description: opt_string(o, "description"),
+        mode,
+        parameters: non_empty(o.get("parameters")),
+        policy_rule: rule,
+        metadata: non_empty(o.get("metadata")),
+        origin: at,
+    };
+    Inventory::merge(
+        &mut inv.policy_definitions,
+        &mut inv.notes,
+        name.to_ascii_lowercase(),
+        def,
+        |a, b| a.policy_rule == b.policy_rule && a.parameters == b.parameters,
+        |d| &d.origin,
+        "policy definition",
+    );
+}
+
+fn add_policy_assignment(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
+    let (Some(id), Some(name), Some(def)) = (
+        opt_string(o, "id"),
+        opt_string(o, "name"),
+        opt_string(o, "policyDefinitionId"),
+    ) else {
+        inv.note(
+            at,
+            NoteKind::Skipped,
+            "policy assignment without `id`, `name` or `policyDefinitionId`",
+        );
+        return;
+    };
+    if def.to_ascii_lowercase().contains("/policysetdefinitions/") {
+        inv.note(
+            at,
+            NoteKind::Skipped,
+            format!("policy assignment `{name}` assigns an initiative (policy set), which canopy does not evaluate yet"),
+        );
+        return;
+    }
+    let a = PolicyAssignment {
+        id: id.clone(),
+        scope: opt_string(o, "scope").unwrap_or_else(|| scope_of_id(&id)),
+        name,
+        display_name: opt_string(o, "displayName"),
+        policy: def.rsplit('/').next().unwrap_or(&def).to_string(),
+        parameters: non_empty(o.get("parameters")),
+        not_scopes: strings(o.get("notScopes")),
+        enforcement_mode: opt_string(o, "enforcementMode"),
+        description: opt_string(o, "description"),
+        origin: at,
+    };
+    Inventory::merge(
+        &mut inv.policy_assignments,
+        &mut inv.notes,
+        id.to_ascii_lowercase(),
+        a,
+        |a, b| {
+            a.policy.eq_ignore_ascii_case(&b.policy)
+                && a.parameters == b.parameters
+                && a.not_scopes == b.not_scopes
+        },
+        |a| &a.origin,
+        "policy assignment",
+    );
+}
+
+fn add_policy_exemption(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
+    let (Some(id), Some(name), Some(assignment), Some(category)) = (
+        opt_string(o, "id"),
+        opt_string(o, "name"),
+        opt_string(o, "policyAssignmentId"),
+        opt_string(o, "exemptionCategory"),
+    ) else {
+        inv.note(
+            at,
+            NoteKind::Skipped,
+            "policy exemption without `id`, `name`, `policyAssignmentId` or `exemptionCategory`",
+        );
+        return;
+    };
+    let e = PolicyExemption {
+        scope: scope_of_id(&id),
+        id: id.clone(),
+        name,
+        display_name: opt_string(o, "displayName"),
+        policy_assignment_id: assignment,
+        category,
+        expires_on: opt_string(o, "expiresOn"),
+        description: opt_string(o, "description"),
+        origin: at,
+    };
+    inv.policy_exemptions
+        .entry(id.to_ascii_lowercase())
+        .or_insert(e);
 }
 
 fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
@@ -601,5 +778,13 @@ mod tests {
             Some("Corp")
         );
         assert_eq!(management_group_of("/subscriptions/x"), None);
+        assert_eq!(
+            scope_of_id("/subscriptions/s/providers/Microsoft.Authorization/policyExemptions/e"),
+            "/subscriptions/s"
+        );
+        assert_eq!(
+            scope_of_id("/providers/Microsoft.Authorization/policyAssignments/a"),
+            "/"
+        );
     }
 }

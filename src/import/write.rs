@@ -111,6 +111,72 @@ struct AssignmentDoc<'a> {
     condition_version: Option<&'a str>,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyDefinitionDoc<'a> {
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a serde_json::Value>,
+    policy_rule: &'a serde_json::Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyAssignmentDoc<'a> {
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    scope: &'a str,
+    policy: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    not_scopes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enforcement_mode: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyExemptionDoc<'a> {
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    policy_assignment: &'a str,
+    scope: &'a str,
+    category: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_on: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+}
+
+/// The file a scoped object goes in, below `folder`: one per management group, one per
+/// subscription (with everything below it), one for the tenant root scope `/`.
+fn scope_file(folder: &str, scope: &str, sub_files: &BTreeMap<String, String>) -> String {
+    if let Some(mg) = super::shapes::management_group_of(scope) {
+        format!("{folder}/management-groups/{}.yaml", slug(mg))
+    } else if let Some(sub) = super::shapes::subscription_of(scope) {
+        let fname = sub_files.get(&sub).cloned().unwrap_or_else(|| slug(&sub));
+        format!("{folder}/subscriptions/{fname}.yaml")
+    } else {
+        format!("{folder}/tenant-root.yaml")
+    }
+}
+
 /// A file name part from a display name: lowercase letters, digits and dashes.
 pub fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -391,14 +457,7 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
                 a.principal_id.as_str()
             }
         };
-        let path = if let Some(mg) = super::shapes::management_group_of(&a.scope) {
-            format!("assignments/management-groups/{}.yaml", slug(mg))
-        } else if let Some(sub) = super::shapes::subscription_of(&a.scope) {
-            let fname = sub_files.get(&sub).cloned().unwrap_or_else(|| slug(&sub));
-            format!("assignments/subscriptions/{fname}.yaml")
-        } else {
-            "assignments/tenant-root.yaml".to_string()
-        };
+        let path = scope_file("assignments", &a.scope, &sub_files);
         let doc = yaml(&AssignmentDoc {
             kind: "RoleAssignment",
             principal,
@@ -417,12 +476,106 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
         );
         by_file.entry(path).or_default().push((order, doc));
     }
+    policies(inv, &sub_files, &mut by_file, &mut notes);
     for (path, mut docs) in by_file {
         docs.sort();
         let docs: Vec<String> = docs.into_iter().map(|(_, d)| d).collect();
         out.insert(path, file(&docs));
     }
     (out, notes)
+}
+
+/// Policy definitions (custom), assignments and exemptions, into `by_file` (path → sort key
+/// and document).
+fn policies(
+    inv: &Inventory,
+    sub_files: &BTreeMap<String, String>,
+    by_file: &mut BTreeMap<String, Vec<(String, String)>>,
+    notes: &mut Vec<Note>,
+) {
+    for d in inv.policy_definitions.values() {
+        let doc = yaml(&PolicyDefinitionDoc {
+            kind: "PolicyDefinition",
+            name: &d.name,
+            display_name: d.display_name.as_deref(),
+            description: d.description.as_deref(),
+            mode: d.mode.as_deref(),
+            metadata: d.metadata.as_ref(),
+            parameters: d.parameters.as_ref(),
+            policy_rule: &d.policy_rule,
+        });
+        by_file
+            .entry("policies/definitions.yaml".into())
+            .or_default()
+            .push((d.name.to_lowercase(), doc));
+    }
+    let mut kept = BTreeSet::new();
+    for (key, a) in &inv.policy_assignments {
+        let known = inv
+            .policy_definitions
+            .contains_key(&a.policy.to_ascii_lowercase())
+            || crate::builtin::policies::policy(&a.policy).is_some();
+        if !known {
+            notes.push(Note {
+                origin: a.origin.clone(),
+                kind: NoteKind::Skipped,
+                message: format!(
+                    "policy assignment `{}` assigns `{}`, which is neither a custom definition in the exports nor a built-in canopy evaluates",
+                    a.name, a.policy
+                ),
+            });
+            continue;
+        }
+        kept.insert(key.clone());
+        let doc = yaml(&PolicyAssignmentDoc {
+            kind: "PolicyAssignment",
+            name: &a.name,
+            display_name: a.display_name.as_deref(),
+            scope: &a.scope,
+            policy: &a.policy,
+            parameters: a.parameters.as_ref(),
+            not_scopes: &a.not_scopes,
+            enforcement_mode: a.enforcement_mode.as_deref(),
+            description: a.description.as_deref(),
+        });
+        by_file
+            .entry(scope_file("policies/assignments", &a.scope, sub_files))
+            .or_default()
+            .push((
+                format!("{}\0{}", a.scope.to_lowercase(), a.name.to_lowercase()),
+                doc,
+            ));
+    }
+    for e in inv.policy_exemptions.values() {
+        if !kept.contains(&e.policy_assignment_id.to_ascii_lowercase()) {
+            notes.push(Note {
+                origin: e.origin.clone(),
+                kind: NoteKind::Skipped,
+                message: format!(
+                    "policy exemption `{}` exempts `{}`, an assignment not imported",
+                    e.name, e.policy_assignment_id
+                ),
+            });
+            continue;
+        }
+        let doc = yaml(&PolicyExemptionDoc {
+            kind: "PolicyExemption",
+            name: &e.name,
+            display_name: e.display_name.as_deref(),
+            policy_assignment: &e.policy_assignment_id,
+            scope: &e.scope,
+            category: &e.category,
+            expires_on: e.expires_on.as_deref(),
+            description: e.description.as_deref(),
+        });
+        by_file
+            .entry(scope_file("policies/exemptions", &e.scope, sub_files))
+            .or_default()
+            .push((
+                format!("{}\0{}", e.scope.to_lowercase(), e.name.to_lowercase()),
+                doc,
+            ));
+    }
 }
 
 /// Why the output folder cannot be written.
