@@ -700,3 +700,89 @@ fn bad_exports_are_named_and_nothing_is_written() {
     }
     assert!(!out.exists(), "no partial tree is left behind");
 }
+
+#[test]
+fn check_reports_drift_both_ways() {
+    let dir = scratch("drift");
+    let exports = dir.join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let original = load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/contoso"
+    )));
+    export(&original.tenant, &exports);
+    let (e, tree) = (exports.to_str().unwrap(), "examples/contoso");
+    // The exports of the tree itself: no drift (deny assignments and eligible assignments,
+    // which no export carries, are not reported as missing from Azure).
+    let o = canopy(&["import", "--check", e, tree, "--at", AT]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Azure and the tree agree"),
+        "{}",
+        stdout(&o)
+    );
+
+    // In "Azure": someone gave Brock Owner on contoso-prod in the portal, and Brad's
+    // reader on the test database was removed.
+    let sub = "f08e60be-73d7-4dc3-b013-a1c745791741";
+    let file = exports.join(format!("role-assignments-{sub}.json"));
+    let mut list: Vec<Value> = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let before = list.len();
+    list.retain(|a| {
+        !(a["principalName"] == "brad.adams@contoso.com" && a["roleDefinitionName"] == "Reader")
+    });
+    assert_eq!(list.len(), before - 1);
+    let mut owner = list[0].clone();
+    owner["id"] = json!(format!(
+        "/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/99999999-0000-4000-8000-000000000001"
+    ));
+    owner["principalId"] = json!("9930c05b-d081-4b47-9a07-7afed2fd8a35");
+    owner["principalName"] = json!("brock@contoso.com");
+    owner["principalType"] = json!("User");
+    owner["roleDefinitionName"] = json!("Owner");
+    owner["roleDefinitionId"] = json!(
+        "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    );
+    owner["scope"] = json!(format!("/subscriptions/{sub}"));
+    owner["condition"] = Value::Null;
+    list.push(owner);
+    std::fs::write(&file, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+
+    let o = canopy(&["import", "--check", e, tree, "--format", "json", "--at", AT]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["differs"], true);
+    let s = &v["drift"]["summary"];
+    assert_eq!(s["roleAssignmentChanges"], 2, "{s:#}");
+    let gained = v["drift"]["access"]["gained"].to_string();
+    let lost = v["drift"]["access"]["lost"].to_string();
+    assert!(
+        gained.contains("brock@contoso.com") && gained.contains("Owner"),
+        "{gained}"
+    );
+    assert!(
+        lost.contains("brad.adams@contoso.com") && lost.contains("Reader"),
+        "{lost}"
+    );
+    let o = canopy(&[
+        "import", "--check", e, tree, "--format", "markdown", "--at", AT,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("### canopy: drift between Azure and the tree"),
+        "{}",
+        stdout(&o)
+    );
+    // Nothing was written anywhere.
+    assert!(
+        !Path::new(tree)
+            .join("assignments/management-groups")
+            .exists()
+    );
+}

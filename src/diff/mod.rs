@@ -359,6 +359,25 @@ fn holders_and_reach(d: &mut TenantDiff, head: &Analysis, now: jiff::Timestamp) 
 }
 
 /// The counts of a diff's sections (again after filtering them).
+impl Summary {
+    /// Whether the two sides differ at all (findings aside).
+    pub fn differs(&self) -> bool {
+        self.access_gained
+            + self.access_lost
+            + self.access_widened
+            + self.access_narrowed
+            + self.hierarchy_changes
+            + self.principal_changes
+            + self.role_definition_changes
+            + self.role_assignment_changes
+            + self.deny_assignment_changes
+            + self.new_violations
+            + self.fixed_violations
+            + self.policy_changes
+            > 0
+    }
+}
+
 pub fn summarise(d: &TenantDiff) -> Summary {
     let count = |sev: &str| {
         d.findings

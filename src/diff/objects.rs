@@ -374,8 +374,16 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
         b.custom_roles.iter().map(|r| name_key(&r.name)).collect(),
         h.custom_roles.iter().map(|r| name_key(&r.name)).collect(),
     );
-    let scopes = |r: &crate::model::CustomRole| -> Vec<Text> {
-        r.assignable_scopes.iter().map(|(t, _)| t.clone()).collect()
+    // Resolved scopes compare by their canonical path: `/subscriptions/{id}` and
+    // `/subscriptions/{name}` are one scope (an imported tree writes IDs, as Azure prints).
+    let scopes = |t: &crate::model::Tenant, r: &crate::model::CustomRole| -> Vec<Text> {
+        r.assignable_scopes
+            .iter()
+            .map(|(text, id)| match id {
+                Some(id) => Text::new(t.scopes.path(*id).to_string(), text.span),
+                None => text.clone(),
+            })
+            .collect()
     };
     let mut changed: Vec<String> = Vec::new();
     for &(i, j) in &m.both {
@@ -393,7 +401,7 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
         (c.not_data_actions_added, c.not_data_actions_removed) =
             set_diff(&rb.not_data_actions, &rh.not_data_actions);
         (c.assignable_scopes_added, c.assignable_scopes_removed) =
-            set_diff(&scopes(rb), &scopes(rh));
+            set_diff(&scopes(b, rb), &scopes(h, rh));
         let permissions_changed = !(c.actions_added.is_empty()
             && c.actions_removed.is_empty()
             && c.not_actions_added.is_empty()
@@ -438,14 +446,14 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
                 c.not_actions_added = names(&r.not_actions);
                 c.data_actions_added = names(&r.data_actions);
                 c.not_data_actions_added = names(&r.not_data_actions);
-                c.assignable_scopes_added = names(&scopes(r));
+                c.assignable_scopes_added = names(&scopes(h, r));
                 c.effective_actions_gained = all;
             } else {
                 c.actions_removed = names(&r.actions);
                 c.not_actions_removed = names(&r.not_actions);
                 c.data_actions_removed = names(&r.data_actions);
                 c.not_data_actions_removed = names(&r.not_data_actions);
-                c.assignable_scopes_removed = names(&scopes(r));
+                c.assignable_scopes_removed = names(&scopes(b, r));
                 c.effective_actions_lost = all;
             }
             changed.push(lower(&r.name.value));

@@ -3,6 +3,7 @@
 //! first file wins a conflict the same way every time), recognised by its content, and
 //! turned into facts ([`inventory`]); the facts become tree files ([`write`]).
 
+pub mod drift;
 pub mod inventory;
 pub mod read;
 pub mod shapes;

@@ -536,7 +536,18 @@ fn access_rows(v: &[AccessEntry]) -> Vec<Vec<String>> {
 /// The Markdown report, fit to post as a pull-request comment: verdict and summary first,
 /// long lists folded.
 pub fn write_markdown(d: &TenantDiff, heading: &str, verdict: &str, out: &mut String) {
-    let _ = writeln!(out, "### canopy: what this change does\n");
+    write_markdown_titled(d, "canopy: what this change does", heading, verdict, out)
+}
+
+/// [`write_markdown`] under another title (`canopy import --check`: drift).
+pub fn write_markdown_titled(
+    d: &TenantDiff,
+    title: &str,
+    heading: &str,
+    verdict: &str,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "### {title}\n");
     let _ = writeln!(out, "{heading}\n");
     let _ = writeln!(out, "{verdict}\n");
     let s = &d.summary;
