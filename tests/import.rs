@@ -7,11 +7,14 @@
 //! left out of the comparison and said below: deny assignments (no `az` list command),
 //! eligible PIM assignments (PIM schedules are a separate API), classic co-administrators.
 
-use canopy::model::{RoleRef, ScopeId, ScopeKind, Tenant};
+#[path = "support/export.rs"]
+mod support;
+
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::{azure_scope, export};
 
 const AT: &str = "2026-11-25T00:00:00Z";
 
@@ -41,415 +44,6 @@ fn load(dir: &Path) -> canopy::Analysis {
         now: Some(AT.parse().unwrap()),
     };
     canopy::load_with(dir, &options).expect("tree loads")
-}
-
-/// A scope as Azure prints it: subscriptions by ID.
-fn azure_scope(t: &Tenant, s: ScopeId) -> String {
-    let path = t.scopes.path(s).to_string();
-    let sub = t.scopes.ancestors(s).find_map(|a| match t.scopes.kind(a) {
-        ScopeKind::Subscription(id) => Some(t.sub(id)),
-        _ => None,
-    });
-    match sub {
-        Some(sub) => {
-            let id = sub.id.as_ref().expect("contoso subscriptions have IDs");
-            let prefix = format!("/subscriptions/{}", sub.name.value);
-            let rest = &path[prefix.len().min(path.len())..];
-            format!("/subscriptions/{}{rest}", id.value)
-        }
-        None => path,
-    }
-}
-
-fn write(dir: &Path, name: &str, v: &Value) {
-    std::fs::write(dir.join(name), serde_json::to_string_pretty(v).unwrap()).unwrap();
-}
-
-fn mg_id(name: &str) -> String {
-    format!("/providers/Microsoft.Management/managementGroups/{name}")
-}
-
-/// Writes the exports of a tenant as the Azure CLI prints them.
-fn export(t: &Tenant, dir: &Path) {
-    let tenant_id = t.mg(t.root().expect("one root")).name.value.clone();
-    // az account management-group show --name ROOT --expand --recurse
-    fn node(t: &Tenant, s: ScopeId) -> Value {
-        match t.scopes.kind(s) {
-            ScopeKind::ManagementGroup(id) => {
-                let mg = t.mg(id);
-                let children: Vec<Value> = t
-                    .scopes
-                    .children(s)
-                    .iter()
-                    .filter(|c| {
-                        matches!(
-                            t.scopes.kind(**c),
-                            ScopeKind::ManagementGroup(_) | ScopeKind::Subscription(_)
-                        )
-                    })
-                    .map(|c| node(t, *c))
-                    .collect();
-                json!({
-                    "children": if children.is_empty() { Value::Null } else { Value::Array(children) },
-                    "displayName": mg.display_name.as_ref().map_or(mg.name.value.clone(), |d| d.value.clone()),
-                    "id": mg_id(&mg.name.value),
-                    "name": mg.name.value,
-                    "type": "Microsoft.Management/managementGroups",
-                })
-            }
-            ScopeKind::Subscription(id) => {
-                let sub = t.sub(id);
-                let sid = &sub.id.as_ref().unwrap().value;
-                json!({
-                    "children": null,
-                    "displayName": sub.name.value,
-                    "id": format!("/subscriptions/{sid}"),
-                    "name": sid,
-                    "type": "/subscriptions",
-                })
-            }
-            _ => Value::Null,
-        }
-    }
-    let root = t.root().unwrap();
-    let mut h = node(t, t.mg(root).scope);
-    h["tenantId"] = json!(tenant_id);
-    h["details"] = json!({"parent": null, "updatedBy": "00000000-0000-0000-0000-000000000000", "updatedTime": "2026-01-01T00:00:00Z", "version": 7});
-    write(dir, "hierarchy.json", &h);
-
-    // az account list --all
-    let accounts: Vec<Value> = t
-        .subscriptions
-        .iter()
-        .map(|s| {
-            json!({
-                "cloudName": "AzureCloud",
-                "homeTenantId": tenant_id,
-                "id": s.id.as_ref().unwrap().value,
-                "isDefault": false,
-                "managedByTenants": [],
-                "name": s.name.value,
-                "state": "Enabled",
-                "tenantId": tenant_id,
-                "user": {"name": "platform@contoso.com", "type": "user"},
-            })
-        })
-        .collect();
-    write(dir, "accounts.json", &Value::Array(accounts));
-
-    // az group list / az resource list, one file per subscription.
-    for s in &t.subscriptions {
-        let sid = &s.id.as_ref().unwrap().value;
-        let mut groups = Vec::new();
-        let mut resources = Vec::new();
-        for rg in &s.resource_groups {
-            let rg = &t.resource_groups[rg.index()];
-            let tags: serde_json::Map<String, Value> = rg
-                .tags
-                .iter()
-                .map(|(k, v)| (k.value.clone(), json!(v.value)))
-                .collect();
-            groups.push(json!({
-                "id": format!("/subscriptions/{sid}/resourceGroups/{}", rg.name.value),
-                "location": rg.location.as_ref().map(|l| l.value.clone()),
-                "managedBy": null,
-                "name": rg.name.value,
-                "properties": {"provisioningState": "Succeeded"},
-                "tags": if tags.is_empty() { Value::Null } else { Value::Object(tags) },
-                "type": "Microsoft.Resources/resourceGroups",
-            }));
-            for r in &rg.resources {
-                let r = &t.resources[r.index()];
-                let id = azure_scope(t, r.scope);
-                let tags: serde_json::Map<String, Value> = r
-                    .tags
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), json!(v.value)))
-                    .collect();
-                resources.push(json!({
-                    "changedTime": "2026-01-01T00:00:00Z",
-                    "createdTime": "2025-01-01T00:00:00Z",
-                    "extendedLocation": null,
-                    "id": id,
-                    "identity": null,
-                    "kind": null,
-                    "location": r.location.as_ref().map(|l| l.value.clone()),
-                    "managedBy": null,
-                    "name": r.name.value,
-                    "plan": null,
-                    "properties": null,
-                    "provisioningState": "Succeeded",
-                    "resourceGroup": rg.name.value,
-                    "sku": null,
-                    "tags": if tags.is_empty() { Value::Null } else { Value::Object(tags) },
-                    "type": r.resource_type.value,
-                }));
-            }
-        }
-        write(dir, &format!("groups-{sid}.json"), &Value::Array(groups));
-        write(
-            dir,
-            &format!("resources-{sid}.json"),
-            &Value::Array(resources),
-        );
-    }
-
-    // az ad user list / group list / sp list, and a member list per group.
-    use canopy::load::kinds::PrincipalKind as K;
-    let oid = |p: &canopy::model::Principal| {
-        p.object_id
-            .as_ref()
-            .expect("contoso principals have object IDs")
-            .value
-            .clone()
-    };
-    let mut users = Vec::new();
-    let mut groups = Vec::new();
-    let mut sps = Vec::new();
-    for p in &t.principals {
-        let display = p
-            .display_name
-            .as_ref()
-            .map_or(p.name.value.clone(), |d| d.value.clone());
-        match p.kind {
-            K::User => users.push(json!({
-                "businessPhones": [],
-                "displayName": display,
-                "givenName": null,
-                "id": oid(p),
-                "jobTitle": null,
-                "mail": null,
-                "mobilePhone": null,
-                "officeLocation": null,
-                "preferredLanguage": null,
-                "surname": null,
-                "userPrincipalName": p.name.value,
-                "accountEnabled": p.enabled.value,
-                "userType": if p.guest { "Guest" } else { "Member" },
-            })),
-            K::Group => {
-                groups.push(json!({
-                    "displayName": p.name.value,
-                    "groupTypes": [],
-                    "id": oid(p),
-                    "mailEnabled": p.mail_enabled.value,
-                    "mailNickname": p.name.value,
-                    "securityEnabled": p.security_enabled.value,
-                }));
-                let members: Vec<Value> = p
-                    .members
-                    .iter()
-                    .map(|(_, m)| {
-                        let m = t.principal(*m);
-                        let ty = match m.kind {
-                            K::User => "#microsoft.graph.user",
-                            K::Group => "#microsoft.graph.group",
-                            _ => "#microsoft.graph.servicePrincipal",
-                        };
-                        json!({"@odata.type": ty, "displayName": m.name.value, "id": oid(m)})
-                    })
-                    .collect();
-                write(
-                    dir,
-                    &format!("members-{}.json", oid(p)),
-                    &Value::Array(members),
-                );
-            }
-            _ => sps.push(json!({
-                "accountEnabled": p.enabled.value,
-                "appId": "00000000-0000-0000-0000-00000000a001",
-                "displayName": p.name.value,
-                "id": oid(p),
-                "servicePrincipalType": "Application",
-            })),
-        }
-    }
-    write(dir, "users.json", &Value::Array(users));
-    write(dir, "groups.json", &Value::Array(groups));
-    write(dir, "service-principals.json", &Value::Array(sps));
-
-    // az role definition list --custom-role-only true
-    let roles: Vec<Value> = t
-        .custom_roles
-        .iter()
-        .map(|r| {
-            let id = r.id.as_ref().map_or("11111111-2222-3333-4444-555555555555".to_string(), |i| i.value.clone());
-            let texts = |v: &[canopy::source::Text]| v.iter().map(|t| t.value.clone()).collect::<Vec<_>>();
-            json!({
-                "assignableScopes": r.assignable_scopes.iter().map(|(s, id)| id.map_or(s.value.clone(), |id| azure_scope(t, id))).collect::<Vec<_>>(),
-                "description": r.description.as_ref().map(|d| d.value.clone()),
-                "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{id}"),
-                "name": id,
-                "permissions": [{
-                    "actions": texts(&r.actions),
-                    "notActions": texts(&r.not_actions),
-                    "dataActions": texts(&r.data_actions),
-                    "notDataActions": texts(&r.not_data_actions),
-                }],
-                "roleName": r.name.value,
-                "roleType": "CustomRole",
-                "type": "Microsoft.Authorization/roleDefinitions",
-            })
-        })
-        .collect();
-    write(dir, "roles.json", &Value::Array(roles));
-
-    // az role assignment list: per subscription (--all) and per management group
-    // (--scope); an assignment at a group shows in the group's list and in the list of
-    // every subscription below it, as Azure's lists include inherited assignments.
-    let assignment = |i: usize, a: &canopy::model::RoleAssignment| {
-        let scope = azure_scope(t, a.scope);
-        let p = t.principal(a.principal);
-        let (role_name, role_id) = match a.role {
-            RoleRef::BuiltIn(r) => (r.name.to_string(), r.id.to_string()),
-            RoleRef::Custom(id) => {
-                let r = t.custom_role(id);
-                (
-                    r.name.value.clone(),
-                    r.id.as_ref()
-                        .map_or("11111111-2222-3333-4444-555555555555".into(), |i| {
-                            i.value.clone()
-                        }),
-                )
-            }
-        };
-        let name = format!("00000000-0000-4000-8000-{i:012}");
-        json!({
-            "condition": a.condition.as_ref().map(|c| c.value.clone()),
-            "conditionVersion": a.condition_version.as_ref().map(|c| c.value.clone()),
-            "createdBy": null,
-            "createdOn": "2025-01-01T00:00:00Z",
-            "delegatedManagedIdentityResourceId": null,
-            "description": a.description.as_ref().map(|d| d.value.clone()),
-            "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{name}", if scope == "/" { "" } else { &scope }),
-            "name": name,
-            "principalId": oid(p),
-            "principalName": p.name.value,
-            "principalType": match p.kind { K::User => "User", K::Group => "Group", _ => "ServicePrincipal" },
-            "roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role_id}"),
-            "roleDefinitionName": role_name,
-            "scope": scope,
-            "type": "Microsoft.Authorization/roleAssignments",
-            "updatedBy": null,
-            "updatedOn": "2025-01-01T00:00:00Z",
-        })
-    };
-    let active: Vec<(usize, &canopy::model::RoleAssignment)> = t
-        .role_assignments
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| !a.eligible)
-        .collect();
-    for s in &t.subscriptions {
-        let list: Vec<Value> = active
-            .iter()
-            .filter(|(_, a)| {
-                t.scopes.contains(a.scope, s.scope) || t.scopes.contains(s.scope, a.scope)
-            })
-            .map(|(i, a)| assignment(*i, a))
-            .collect();
-        write(
-            dir,
-            &format!("role-assignments-{}.json", s.id.as_ref().unwrap().value),
-            &Value::Array(list),
-        );
-    }
-    for mg in &t.management_groups {
-        let list: Vec<Value> = active
-            .iter()
-            .filter(|(_, a)| a.scope == mg.scope)
-            .map(|(i, a)| assignment(*i, a))
-            .collect();
-        write(
-            dir,
-            &format!("role-assignments-mg-{}.json", mg.name.value),
-            &Value::Array(list),
-        );
-    }
-
-    // az policy definition list (custom ones), assignment list, exemption list.
-    let defs: Vec<Value> = t
-        .policy_definitions
-        .iter()
-        .filter(|d| !d.builtin)
-        .map(|d| {
-            json!({
-                "description": d.description.as_ref().map(|x| x.value.clone()),
-                "displayName": d.display_name.as_ref().map(|x| x.value.clone()),
-                "id": format!("/providers/Microsoft.Management/managementGroups/{tenant_id}/providers/Microsoft.Authorization/policyDefinitions/{}", d.name.value),
-                "metadata": {"category": "General"},
-                "mode": d.mode.as_ref().map_or("Indexed".into(), |m| m.value.clone()),
-                "name": d.name.value,
-                "parameters": d.parameters.as_ref().map(|p| p.to_json()),
-                "policyRule": d.policy_rule.to_json(),
-                "policyType": "Custom",
-                "type": "Microsoft.Authorization/policyDefinitions",
-            })
-        })
-        .collect();
-    write(dir, "policy-definitions.json", &Value::Array(defs));
-    let assignment_id = |a: &canopy::model::PolicyAssignment| {
-        let scope = azure_scope(t, a.scope);
-        format!(
-            "{}/providers/Microsoft.Authorization/policyAssignments/{}",
-            if scope == "/" { "" } else { &scope },
-            a.name.value
-        )
-    };
-    let pas: Vec<Value> = t
-        .policy_assignments
-        .iter()
-        .map(|a| {
-            let d = &t.policy_definitions[a.policy.index()];
-            let def_id = if d.builtin {
-                format!("/providers/Microsoft.Authorization/policyDefinitions/{}", d.id.as_ref().map_or(d.name.value.clone(), |i| i.value.clone()))
-            } else {
-                format!("/providers/Microsoft.Management/managementGroups/{tenant_id}/providers/Microsoft.Authorization/policyDefinitions/{}", d.name.value)
-            };
-            let params: serde_json::Map<String, Value> = a
-                .parameters
-                .iter()
-                .map(|(k, v)| (k.value.clone(), json!({"value": v.to_json()})))
-                .collect();
-            json!({
-                "description": a.description.as_ref().map(|x| x.value.clone()),
-                "displayName": a.display_name.as_ref().map(|x| x.value.clone()),
-                "enforcementMode": if a.enforced { "Default" } else { "DoNotEnforce" },
-                "id": assignment_id(a),
-                "identity": null,
-                "location": null,
-                "metadata": {"createdBy": "00000000-0000-0000-0000-000000000000"},
-                "name": a.name.value,
-                "nonComplianceMessages": null,
-                "notScopes": a.not_scopes.iter().map(|(_, s)| azure_scope(t, *s)).collect::<Vec<_>>(),
-                "parameters": params,
-                "policyDefinitionId": def_id,
-                "scope": azure_scope(t, a.scope),
-                "type": "Microsoft.Authorization/policyAssignments",
-            })
-        })
-        .collect();
-    write(dir, "policy-assignments.json", &Value::Array(pas));
-    let exs: Vec<Value> = t
-        .policy_exemptions
-        .iter()
-        .map(|e| {
-            let scope = azure_scope(t, e.scope);
-            json!({
-                "description": e.description.as_ref().map(|x| x.value.clone()),
-                "displayName": e.display_name.as_ref().map(|x| x.value.clone()),
-                "exemptionCategory": e.category.value,
-                "expiresOn": e.expires_on.as_ref().map(|x| x.value.to_string()),
-                "id": format!("{scope}/providers/Microsoft.Authorization/policyExemptions/{}", e.name.value),
-                "metadata": null,
-                "name": e.name.value,
-                "policyAssignmentId": assignment_id(&t.policy_assignments[e.policy_assignment.index()]),
-                "policyDefinitionReferenceIds": [],
-                "type": "Microsoft.Authorization/policyExemptions",
-            })
-        })
-        .collect();
-    write(dir, "policy-exemptions.json", &Value::Array(exs));
 }
 
 /// Every active grant: (principal, role, Azure scope), through groups, as `canopy access`
@@ -785,4 +379,77 @@ fn check_reports_drift_both_ways() {
             .join("assignments/management-groups")
             .exists()
     );
+}
+
+/// Every documented export shape in `tests/exports/cli` (see its README), imported.
+#[test]
+fn every_documented_shape_is_recognised() {
+    let dir = scratch("documented");
+    let out = dir.join("tree");
+    let o = canopy(&[
+        "import",
+        "tests/exports/cli",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = stdout(&o);
+    for (file, shape) in [
+        (
+            "management-group-show.json",
+            "az account management-group show --expand --recurse",
+        ),
+        (
+            "management-group-entities.json",
+            "az account management-group entities list",
+        ),
+        ("account-list.json", "az account list"),
+        ("group-list.json", "az group list"),
+        ("resource-list.json", "az resource list"),
+        ("ad-user-list.json", "az ad user list"),
+        ("ad-group-list.json", "az ad group list"),
+        ("ad-sp-list.json", "az ad sp list"),
+        (
+            "members-7d96660a-02e1-4112-9515-1762d0cb66b7.json",
+            "az ad group member list",
+        ),
+        ("role-definition-list.json", "az role definition list"),
+        ("role-assignment-list.json", "az role assignment list"),
+        ("policy-definition-list.json", "az policy definition list"),
+        ("policy-assignment-list.json", "az policy assignment list"),
+        ("policy-exemption-list.json", "az policy exemption list"),
+    ] {
+        assert!(
+            text.contains(&format!("read {file}: {shape}\n")),
+            "{file}:\n{text}"
+        );
+    }
+    // Nothing is dropped silently: what canopy cannot evaluate is said, with the reason.
+    assert!(
+        text.contains("assigns an initiative (policy set), which canopy does not evaluate yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "which is neither a custom definition in the exports nor a built-in canopy evaluates"
+        ),
+        "{text}"
+    );
+    let a = load(&out);
+    assert!(!a.tenant.role_assignments.is_empty() && !a.tenant.subscriptions.is_empty());
+    // The guest is recognised by the #EXT# in its UPN (Graph's default user fields have no userType).
+    let guests = a.tenant.principals.iter().filter(|p| p.guest).count();
+    let ext = a
+        .tenant
+        .principals
+        .iter()
+        .filter(|p| p.name.value.contains("#EXT#"))
+        .count();
+    assert_eq!(guests, ext);
 }

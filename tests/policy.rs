@@ -406,3 +406,20 @@ parameters:
         "{found:#?}"
     );
 }
+
+/// A display name equal to the definition's own name (case aside) is common in exports; it
+/// once made resolution index a definition not yet added (a panic the import benchmark
+/// found).
+#[test]
+fn a_display_name_equal_to_its_own_name_resolves() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("policy-same-display-name");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tree.yaml"),
+        "kind: ManagementGroup\nname: root\n---\nkind: PolicyDefinition\nname: audit-vms\ndisplayName: Audit-VMs\npolicyRule: {if: {field: type, equals: Microsoft.Compute/virtualMachines}, then: {effect: audit}}\n---\nkind: PolicyAssignment\nname: a\nscope: /providers/Microsoft.Management/managementGroups/root\npolicy: Audit-VMs\n",
+    )
+    .unwrap();
+    let a = canopy::load(&dir).expect("loads");
+    assert_eq!(a.tenant.policy_assignments.len(), 1, "{:?}", a.findings);
+}

@@ -913,11 +913,14 @@ fn add_policy_definition(
                 v.insert(Some(id));
             }
             Entry::Occupied(mut o) => {
+                // The key may be this very definition's (a display name equal to its own
+                // name or GUID), which is not pushed yet.
                 if o.get().is_some_and(|other| {
-                    !t.policy_definitions[other.index()]
-                        .name
-                        .value
-                        .eq_ignore_ascii_case(&d.value)
+                    other != id
+                        && !t.policy_definitions[other.index()]
+                            .name
+                            .value
+                            .eq_ignore_ascii_case(&d.value)
                 }) {
                     o.insert(None);
                 }

@@ -1,0 +1,137 @@
+//! `cargo bench --bench import`: exports of a generated tenant at Azure's limits (10,000
+//! management groups, 10,000 subscriptions, 200,000 role assignments, 100,000 users), as the
+//! Azure CLI would print them, then `canopy import` of them timed as a whole process, with
+//! its peak memory when `/usr/bin/time` is there. Prints only; asserts nothing about time.
+//!
+//! Environment: `CANOPY_IMPORT_SCALE` (default 1) multiplies the counts; the tree and
+//! exports are kept in `target/bench-import/` for reuse by hand.
+
+#[path = "../tests/support/export.rs"]
+mod export;
+#[allow(dead_code)]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    let scale: f64 = std::env::var("CANOPY_IMPORT_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+    let params = generate::Params {
+        management_groups: s(10_000).min(10_000),
+        subscriptions: s(10_000),
+        users: s(100_000),
+        groups: s(10_000),
+        service_principals: s(5_000),
+        custom_roles: s(200).min(5_000),
+        role_assignments: s(200_000),
+        policy_definitions: s(20),
+        policy_assignments: s(500),
+        policy_exemptions: s(100),
+        ..generate::Params::default()
+    };
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let base = target.join("bench-import");
+    let (tree, exports, out) = (
+        base.join("tree"),
+        base.join("exports"),
+        base.join("imported"),
+    );
+    for d in [&tree, &exports, &out] {
+        let _ = std::fs::remove_dir_all(d);
+        std::fs::create_dir_all(d).expect("bench folders");
+    }
+    println!("canopy import benchmark: {params:?}");
+    let t = Instant::now();
+    let summary = generate::generate(&tree, &params).expect("tree generated");
+    println!(
+        "  generated the tree: {} files, {} documents, {:.1} MB in {:.1} s",
+        summary.files,
+        summary.documents,
+        summary.bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let a = canopy::load(&tree).expect("tree loads");
+    export::export(&a.tenant, &exports);
+    let (files, bytes) = walkdir::WalkDir::new(&exports)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .fold((0usize, 0u64), |(n, b), e| {
+            (n + 1, b + e.metadata().map_or(0, |m| m.len()))
+        });
+    println!(
+        "  exported: {files} files, {:.1} MB in {:.1} s",
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    drop(a);
+
+    let canopy = env!("CARGO_BIN_EXE_canopy");
+    let timed = Path::new("/usr/bin/time").exists();
+    for run in 1..=2 {
+        let t = Instant::now();
+        let mut cmd = if timed {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%e s %M KB", canopy]);
+            c
+        } else {
+            Command::new(canopy)
+        };
+        let o = cmd
+            .args(["import"])
+            .arg(&exports)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("canopy import runs");
+        let wall = t.elapsed().as_secs_f64();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let summary = stdout
+            .lines()
+            .find(|l| l.starts_with("canopy import:"))
+            .unwrap_or("");
+        let wrote = stdout
+            .lines()
+            .find(|l| l.starts_with("wrote "))
+            .unwrap_or("");
+        println!(
+            "  import run {run} ({}): {wall:.2} s wall{}",
+            if run == 1 {
+                "into an empty folder"
+            } else {
+                "again: nothing changed"
+            },
+            stderr
+                .lines()
+                .last()
+                .filter(|_| timed)
+                .map(|l| format!(", {l} (elapsed, peak RSS)"))
+                .unwrap_or_default()
+        );
+        println!("    {summary}\n    {wrote}");
+        if !o.status.success() {
+            println!("    exit {:?}: {}", o.status.code(), stderr);
+        }
+    }
+    let t = Instant::now();
+    let o = Command::new(canopy)
+        .args(["import", "--check"])
+        .arg(&exports)
+        .arg(&out)
+        .output()
+        .expect("canopy import --check runs");
+    println!(
+        "  import --check against the imported tree: {:.2} s, exit {:?}",
+        t.elapsed().as_secs_f64(),
+        o.status.code()
+    );
+}
