@@ -51,9 +51,23 @@ pub fn read_exports(exports: &Path) -> Result<Inventory, String> {
             exports.display()
         ));
     }
+    // Each file into its own inventory, in parallel; then absorbed in path order, so the
+    // first file still wins a conflict, as if they had been read in turn.
+    use rayon::prelude::*;
+    let per_file: Vec<Inventory> = crate::in_pool(|| {
+        files
+            .par_iter()
+            .with_max_len(1)
+            .map(|path| {
+                let mut inv = Inventory::default();
+                read_file(&mut inv, exports, path);
+                inv
+            })
+            .collect()
+    });
     let mut inv = Inventory::default();
-    for path in files {
-        read_file(&mut inv, exports, &path);
+    for one in per_file {
+        shapes::absorb(&mut inv, one);
     }
     // Group members are known once every principal is.
     inv.notes.sort();

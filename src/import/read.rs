@@ -1,6 +1,7 @@
 //! Reading export files: each a JSON document as an Azure CLI command printed it. A top-level
-//! array is streamed element by element (an `az role assignment list --all` of a large tenant
-//! is hundreds of megabytes), so only one element is held as a `serde_json::Value` at a time.
+//! array is streamed element by element (an `az role assignment list --all` of a large
+//! subscription is hundreds of megabytes), so only one element at a time is held as a
+//! `serde_json::Value`, beside the file's bytes.
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -85,15 +86,22 @@ pub struct JsonError {
 /// Reads one JSON document from `input`, streaming a top-level array's elements to `each`.
 /// A byte order mark (PowerShell's `Out-File` writes one) is skipped. Anything after the
 /// document other than whitespace is an error.
-pub fn stream(input: impl Read, each: &mut dyn FnMut(usize, Value)) -> Result<Top, JsonError> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
-    skip_bom(&mut reader).map_err(|e| JsonError {
+pub fn stream(mut input: impl Read, each: &mut dyn FnMut(usize, Value)) -> Result<Top, JsonError> {
+    // The file is read into memory and parsed from the slice (serde_json reads a slice
+    // several times faster than an `io::Read`); its elements are still handed on one by
+    // one, so a large list never exists as values all at once.
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(|e| JsonError {
         line: 0,
         column: 0,
         message: e.to_string(),
         truncated: false,
     })?;
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    // A byte order mark (PowerShell's `Out-File` writes one) is skipped.
+    let body = bytes
+        .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
+        .unwrap_or(&bytes);
+    let mut de = serde_json::Deserializer::from_slice(body);
     let top = Streamer { each }
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
@@ -104,14 +112,6 @@ pub fn stream(input: impl Read, each: &mut dyn FnMut(usize, Value)) -> Result<To
             message: e.to_string(),
         })?;
     Ok(top)
-}
-
-fn skip_bom(r: &mut impl std::io::BufRead) -> std::io::Result<()> {
-    let buf = r.fill_buf()?;
-    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        r.consume(3);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

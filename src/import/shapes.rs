@@ -286,11 +286,7 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
                 &mut inv.notes,
                 id.to_ascii_lowercase(),
                 role,
-                |a, b| {
-                    a.name == b.name
-                        && a.permissions == b.permissions
-                        && a.assignable_scopes == b.assignable_scopes
-                },
+                same_role,
                 |r| &r.origin,
                 "custom role",
             );
@@ -356,12 +352,7 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
                 &mut inv.notes,
                 id.to_ascii_lowercase(),
                 a,
-                |a, b| {
-                    a.principal_id.eq_ignore_ascii_case(&b.principal_id)
-                        && a.scope.eq_ignore_ascii_case(&b.scope)
-                        && a.role.eq_ignore_ascii_case(&b.role)
-                        && a.condition == b.condition
-                },
+                same_role_assignment,
                 |a| &a.origin,
                 "role assignment",
             );
@@ -441,7 +432,7 @@ fn add_policy_definition(inv: &mut Inventory, o: &Map<String, Value>, at: Origin
         &mut inv.notes,
         name.to_ascii_lowercase(),
         def,
-        |a, b| a.policy_rule == b.policy_rule && a.parameters == b.parameters,
+        same_policy_definition,
         |d| &d.origin,
         "policy definition",
     );
@@ -485,11 +476,7 @@ fn add_policy_assignment(inv: &mut Inventory, o: &Map<String, Value>, at: Origin
         &mut inv.notes,
         id.to_ascii_lowercase(),
         a,
-        |a, b| {
-            a.policy.eq_ignore_ascii_case(&b.policy)
-                && a.parameters == b.parameters
-                && a.not_scopes == b.not_scopes
-        },
+        same_policy_assignment,
         |a| &a.origin,
         "policy assignment",
     );
@@ -525,6 +512,101 @@ fn add_policy_exemption(inv: &mut Inventory, o: &Map<String, Value>, at: Origin)
         .or_insert(e);
 }
 
+fn same_role(a: &CustomRole, b: &CustomRole) -> bool {
+    a.name == b.name && a.permissions == b.permissions && a.assignable_scopes == b.assignable_scopes
+}
+
+fn same_role_assignment(a: &RoleAssignment, b: &RoleAssignment) -> bool {
+    a.principal_id.eq_ignore_ascii_case(&b.principal_id)
+        && a.scope.eq_ignore_ascii_case(&b.scope)
+        && a.role.eq_ignore_ascii_case(&b.role)
+        && a.condition == b.condition
+}
+
+fn same_policy_definition(a: &PolicyDefinition, b: &PolicyDefinition) -> bool {
+    a.policy_rule == b.policy_rule && a.parameters == b.parameters
+}
+
+fn same_policy_assignment(a: &PolicyAssignment, b: &PolicyAssignment) -> bool {
+    a.policy.eq_ignore_ascii_case(&b.policy)
+        && a.parameters == b.parameters
+        && a.not_scopes == b.not_scopes
+}
+
+/// Adds what one file's inventory holds to `into`, with the rules one file's own facts
+/// follow: files are read in parallel, each into its own inventory, and absorbed in path
+/// order, so the result (which file wins a conflict) is the same as reading them in turn.
+pub fn absorb(into: &mut Inventory, from: Inventory) {
+    for (_, mg) in from.management_groups {
+        add_management_group(into, mg);
+    }
+    for (_, s) in from.subscriptions {
+        merge_subscription(into, s);
+    }
+    for (k, rg) in from.resource_groups {
+        into.resource_groups.entry(k).or_insert(rg);
+    }
+    for (k, r) in from.resources {
+        into.resources.entry(k).or_insert(r);
+    }
+    for (_, p) in from.principals {
+        merge_principal(into, p);
+    }
+    for (g, members) in from.members {
+        into.members.entry(g).or_default().extend(members);
+    }
+    let notes = &mut into.notes;
+    for (k, r) in from.custom_roles {
+        Inventory::merge(
+            &mut into.custom_roles,
+            notes,
+            k,
+            r,
+            same_role,
+            |r| &r.origin,
+            "custom role",
+        );
+    }
+    for (k, a) in from.role_assignments {
+        Inventory::merge(
+            &mut into.role_assignments,
+            notes,
+            k,
+            a,
+            same_role_assignment,
+            |a| &a.origin,
+            "role assignment",
+        );
+    }
+    for (k, d) in from.policy_definitions {
+        Inventory::merge(
+            &mut into.policy_definitions,
+            notes,
+            k,
+            d,
+            same_policy_definition,
+            |d| &d.origin,
+            "policy definition",
+        );
+    }
+    for (k, a) in from.policy_assignments {
+        Inventory::merge(
+            &mut into.policy_assignments,
+            notes,
+            k,
+            a,
+            same_policy_assignment,
+            |a| &a.origin,
+            "policy assignment",
+        );
+    }
+    for (k, e) in from.policy_exemptions {
+        into.policy_exemptions.entry(k).or_insert(e);
+    }
+    into.notes.extend(from.notes);
+    into.files.extend(from.files);
+}
+
 fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
     let key = fact.id.to_ascii_lowercase();
     match inv.subscriptions.get_mut(&key) {
@@ -546,6 +628,8 @@ fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
 fn merge_principal(inv: &mut Inventory, p: Principal) {
     let key = p.object_id.to_ascii_lowercase();
     match inv.principals.get(&key) {
+        // What only an assignment's principalName says never replaces what is known.
+        Some(_) if p.from_assignment => {}
         // A Graph export replaces what only an assignment's principalName said.
         Some(old) if !old.from_assignment => {
             if old.kind != p.kind {
