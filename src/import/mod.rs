@@ -51,23 +51,27 @@ pub fn read_exports(exports: &Path) -> Result<Inventory, String> {
             exports.display()
         ));
     }
-    // Each file into its own inventory, in parallel; then absorbed in path order, so the
-    // first file still wins a conflict, as if they had been read in turn.
+    // Files are read in parallel, a batch at a time, each into its own inventory; each batch
+    // is absorbed in path order, so the first file still wins a conflict as if the files
+    // had been read in turn, and only one batch of per-file facts is held at once (the
+    // subscriptions' assignment lists repeat every inherited assignment).
     use rayon::prelude::*;
-    let per_file: Vec<Inventory> = crate::in_pool(|| {
-        files
-            .par_iter()
-            .with_max_len(1)
-            .map(|path| {
-                let mut inv = Inventory::default();
-                read_file(&mut inv, exports, path);
-                inv
-            })
-            .collect()
-    });
     let mut inv = Inventory::default();
-    for one in per_file {
-        shapes::absorb(&mut inv, one);
+    for batch in files.chunks(64) {
+        let per_file: Vec<Inventory> = crate::in_pool(|| {
+            batch
+                .par_iter()
+                .with_max_len(1)
+                .map(|path| {
+                    let mut one = Inventory::default();
+                    read_file(&mut one, exports, path);
+                    one
+                })
+                .collect()
+        });
+        for one in per_file {
+            shapes::absorb(&mut inv, one);
+        }
     }
     // Group members are known once every principal is.
     inv.notes.sort();
