@@ -272,6 +272,11 @@ fn bad_exports_are_named_and_nothing_is_written() {
     )
     .unwrap();
     std::fs::write(exports.join("f-scalar.json"), "42").unwrap();
+    std::fs::write(
+        exports.join("g-warning.json"),
+        "WARNING: This command is in preview and under development.\n[]\n",
+    )
+    .unwrap();
     let out = dir.join("tree");
     let o = canopy(&[
         "import",
@@ -289,6 +294,7 @@ fn bad_exports_are_named_and_nothing_is_written() {
         "the exports come from 2 tenants",
         "error: f-scalar.json at $: a number, not an export",
         "skipped: c-unknown.json at $[0]: an object of no shape canopy knows",
+        "skipped: g-warning.json at $: 1 `WARNING:` line before the JSON (the CLI's warnings, captured with 2>&1)",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }

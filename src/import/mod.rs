@@ -148,8 +148,22 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
         }
         shapes::add(inv, s, &o, &name, i);
     };
-    let top = read::stream(std::io::BufReader::new(f), &mut each);
+    let mut warnings = 0;
+    let top = read::stream(std::io::BufReader::new(f), &mut each, &mut warnings);
     inv.notes.append(&mut pending);
+    if warnings > 0 {
+        inv.note(
+            Origin {
+                file: name.clone(),
+                path: "$".into(),
+            },
+            NoteKind::Skipped,
+            format!(
+                "{} before the JSON (the CLI's warnings, captured with 2>&1)",
+                crate::report::plural(warnings, "`WARNING:` line")
+            ),
+        );
+    }
     match top {
         Err(e) if e.truncated => whole(
             inv,

@@ -86,7 +86,12 @@ pub struct JsonError {
 /// Reads one JSON document from `input`, streaming a top-level array's elements to `each`.
 /// A byte order mark (PowerShell's `Out-File` writes one) is skipped. Anything after the
 /// document other than whitespace is an error.
-pub fn stream(mut input: impl Read, each: &mut dyn FnMut(usize, Value)) -> Result<Top, JsonError> {
+/// `warnings` counts the CLI's `WARNING:` lines found (and skipped) before the JSON.
+pub fn stream(
+    mut input: impl Read,
+    each: &mut dyn FnMut(usize, Value),
+    warnings: &mut usize,
+) -> Result<Top, JsonError> {
     // The file is read into memory and parsed from the slice (serde_json reads a slice
     // several times faster than an `io::Read`); its elements are still handed on one by
     // one, so a large list never exists as values all at once.
@@ -98,15 +103,26 @@ pub fn stream(mut input: impl Read, each: &mut dyn FnMut(usize, Value)) -> Resul
         truncated: false,
     })?;
     // A byte order mark (PowerShell's `Out-File` writes one) is skipped.
-    let body = bytes
+    let mut body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
+    // The CLI's warnings go to stderr; captured with `2>&1` they come before the JSON.
+    *warnings = 0;
+    while body.starts_with(b"WARNING:") {
+        let end = body
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body.len(), |i| i + 1);
+        body = &body[end..];
+        *warnings += 1;
+    }
+    let skipped = *warnings;
     let mut de = serde_json::Deserializer::from_slice(body);
     let top = Streamer { each }
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
         .map_err(|e| JsonError {
-            line: e.line(),
+            line: e.line() + skipped,
             column: e.column(),
             truncated: e.is_eof(),
             message: e.to_string(),
@@ -121,23 +137,28 @@ mod tests {
     #[test]
     fn arrays_stream_and_objects_come_whole() {
         let mut seen = Vec::new();
-        let top = stream(&b"\xEF\xBB\xBF[{\"a\":1},{\"a\":2}]\n"[..], &mut |i, v| {
-            seen.push((i, v["a"].as_i64().unwrap()))
-        })
+        let mut w = 0;
+        let top = stream(
+            &b"\xEF\xBB\xBFWARNING: x\n[{\"a\":1},{\"a\":2}]\n"[..],
+            &mut |i, v| seen.push((i, v["a"].as_i64().unwrap())),
+            &mut w,
+        )
         .unwrap();
+        assert_eq!(w, 1, "the CLI's WARNING line is skipped");
         assert!(matches!(top, Top::Array(2)));
         assert_eq!(seen, [(0, 1), (1, 2)]);
-        let top = stream(&b"{\"name\": \"x\"}"[..], &mut |_, _| {}).unwrap();
+        let top = stream(&b"{\"name\": \"x\"}"[..], &mut |_, _| {}, &mut w).unwrap();
         assert!(matches!(top, Top::Object(m) if m["name"] == "x"));
     }
 
     #[test]
     fn truncated_and_trailing_input_is_reported_with_its_place() {
-        let e = stream(&b"[{\"a\": 1},\n {\"a\""[..], &mut |_, _| {})
+        let mut w = 0;
+        let e = stream(&b"[{\"a\": 1},\n {\"a\""[..], &mut |_, _| {}, &mut w)
             .err()
             .unwrap();
         assert!(e.truncated && e.line == 2, "{e:?}");
-        let e = stream(&b"{} x"[..], &mut |_, _| {}).err().unwrap();
+        let e = stream(&b"{} x"[..], &mut |_, _| {}, &mut w).err().unwrap();
         assert!(!e.truncated && e.column == 4, "{e:?}");
     }
 }
