@@ -46,6 +46,18 @@ fn load(dir: &Path) -> canopy::Analysis {
     canopy::load_with(dir, &options).expect("tree loads")
 }
 
+/// contoso, loaded, and its exports written into `dir/exports`.
+fn contoso_exports(dir: &Path) -> (PathBuf, canopy::Analysis) {
+    let exports = dir.join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let original = load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/contoso"
+    )));
+    export(&original.tenant, &exports);
+    (exports, original)
+}
+
 /// Every active grant: (principal, role, Azure scope), through groups, as `canopy access`
 /// computes it.
 fn grants(a: &canopy::Analysis) -> BTreeSet<(String, String, String)> {
@@ -84,13 +96,7 @@ fn policy_results(a: &canopy::Analysis) -> BTreeSet<(String, String)> {
 #[test]
 fn contoso_round_trips_through_its_exports() {
     let dir = scratch("round-trip");
-    let exports = dir.join("exports");
-    std::fs::create_dir_all(&exports).unwrap();
-    let original = load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/contoso"
-    )));
-    export(&original.tenant, &exports);
+    let (exports, original) = contoso_exports(&dir);
     let out = dir.join("tree");
     let o = canopy(&[
         "import",
@@ -179,13 +185,7 @@ fn contoso_round_trips_through_its_exports() {
 #[test]
 fn a_reimport_never_touches_what_a_person_wrote() {
     let dir = scratch("reimport");
-    let exports = dir.join("exports");
-    std::fs::create_dir_all(&exports).unwrap();
-    let original = load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/contoso"
-    )));
-    export(&original.tenant, &exports);
+    let (exports, _) = contoso_exports(&dir);
     let out = dir.join("tree");
     // A folder of someone else's files is refused...
     std::fs::create_dir_all(&out).unwrap();
@@ -304,13 +304,7 @@ fn bad_exports_are_named_and_nothing_is_written() {
 #[test]
 fn check_reports_drift_both_ways() {
     let dir = scratch("drift");
-    let exports = dir.join("exports");
-    std::fs::create_dir_all(&exports).unwrap();
-    let original = load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/contoso"
-    )));
-    export(&original.tenant, &exports);
+    let (exports, _) = contoso_exports(&dir);
     let (e, tree) = (exports.to_str().unwrap(), "examples/contoso");
     // The exports of the tree itself: no drift (deny assignments and eligible assignments,
     // which no export carries, are not reported as missing from Azure).

@@ -78,18 +78,10 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         );
         return EXIT_CANNOT_RUN;
     };
-    let mut inv = match import::read_exports(&args.exports) {
-        Ok(inv) => inv,
-        Err(e) => {
-            let _ = writeln!(err, "canopy: {e}");
-            return EXIT_CANNOT_RUN;
-        }
+    let (inv, tree, notes) = match plan(args, err) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    import::check_tenant(&mut inv);
-    let (tree, mut notes) = import::write::tree(&inv);
-    notes.extend(inv.notes.iter().cloned());
-    notes.sort();
-    notes.dedup();
     for (file, shape) in &inv.files {
         let _ = writeln!(out, "read {file}: {shape}");
     }
@@ -148,14 +140,17 @@ struct NoteJson {
     message: String,
 }
 
-/// `--check`: the drift between the exports and the tree.
-fn check(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let tree_dir = args.tree.as_ref().expect("clap requires TREE with --check");
+/// Reads the exports and lays out the tree they make, with every note (the inventory's and
+/// the layout's), sorted.
+fn plan(
+    args: &ImportArgs,
+    err: &mut dyn Write,
+) -> Result<(Inventory, import::write::Tree, Vec<import::inventory::Note>), u8> {
     let mut inv = match import::read_exports(&args.exports) {
         Ok(inv) => inv,
         Err(e) => {
             let _ = writeln!(err, "canopy: {e}");
-            return EXIT_CANNOT_RUN;
+            return Err(EXIT_CANNOT_RUN);
         }
     };
     import::check_tenant(&mut inv);
@@ -163,6 +158,16 @@ fn check(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     notes.extend(inv.notes.iter().cloned());
     notes.sort();
     notes.dedup();
+    Ok((inv, tree, notes))
+}
+
+/// `--check`: the drift between the exports and the tree.
+fn check(args: &ImportArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let tree_dir = args.tree.as_ref().expect("clap requires TREE with --check");
+    let (inv, tree, notes) = match plan(args, err) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     if import::has_errors(&inv) {
         for n in notes
             .iter()
