@@ -273,6 +273,11 @@ fn bad_exports_are_named_and_nothing_is_written() {
     .unwrap();
     std::fs::write(exports.join("f-scalar.json"), "42").unwrap();
     std::fs::write(
+        exports.join("h-graph.json"),
+        r#"{"count": 0, "data": [], "skip_token": null, "total_records": 0}"#,
+    )
+    .unwrap();
+    std::fs::write(
         exports.join("g-warning.json"),
         "WARNING: This command is in preview and under development.\n[]\n",
     )
@@ -295,6 +300,7 @@ fn bad_exports_are_named_and_nothing_is_written() {
         "error: f-scalar.json at $: a number, not an export",
         "skipped: c-unknown.json at $[0]: an object of no shape canopy knows",
         "skipped: g-warning.json at $: 1 `WARNING:` line before the JSON (the CLI's warnings, captured with 2>&1)",
+        "error: h-graph.json at $: an `az graph query` result (Azure Resource Graph): canopy does not read those yet",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
