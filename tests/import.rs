@@ -26,6 +26,14 @@ fn canopy(args: &[&str]) -> Output {
         .expect("canopy runs")
 }
 
+/// `canopy import EXPORTS --out OUT [extra...]`.
+fn import_into(exports: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (e, o) = (exports.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec!["import", e, "--out", o];
+    args.extend_from_slice(extra);
+    canopy(&args)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -98,12 +106,7 @@ fn contoso_round_trips_through_its_exports() {
     let dir = scratch("round-trip");
     let (exports, original) = contoso_exports(&dir);
     let out = dir.join("tree");
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -149,12 +152,7 @@ fn contoso_round_trips_through_its_exports() {
 
     // Determinism: the same exports give byte-identical files, and a re-import changes nothing.
     let again = dir.join("tree-again");
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        again.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &again, &[]);
     assert_eq!(o.status.code(), Some(0));
     let files = |d: &Path| -> Vec<(String, Vec<u8>)> {
         let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(d)
@@ -173,12 +171,7 @@ fn contoso_round_trips_through_its_exports() {
         v
     };
     assert_eq!(files(&out), files(&again));
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert!(stdout(&o).contains("wrote 0 files"), "{}", stdout(&o));
 }
 
@@ -190,22 +183,11 @@ fn a_reimport_never_touches_what_a_person_wrote() {
     // A folder of someone else's files is refused...
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("notes.yaml"), "# mine\n").unwrap();
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     // ...unless forced; and the person's file stays as it was.
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--force",
-    ]);
+    let o = import_into(&exports, &out, &["--force"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -225,12 +207,7 @@ fn a_reimport_never_touches_what_a_person_wrote() {
         .collect();
     assert!(!exemptions.is_empty());
     std::fs::write(exports.join("policy-exemptions.json"), "[]").unwrap();
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert!(
         stdout(&o).contains(&format!("{} removed", exemptions.len())),
         "{}",
@@ -238,12 +215,7 @@ fn a_reimport_never_touches_what_a_person_wrote() {
     );
     assert!(exemptions.iter().all(|e| !e.exists()));
     std::fs::write(out.join("principals/users.yaml"), "# taken over by hand\n").unwrap();
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never overwrites"));
 }
@@ -283,12 +255,7 @@ fn bad_exports_are_named_and_nothing_is_written() {
     )
     .unwrap();
     let out = dir.join("tree");
-    let o = canopy(&[
-        "import",
-        exports.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(&exports, &out, &[]);
     assert_eq!(o.status.code(), Some(2));
     let text = stdout(&o);
     for want in [
@@ -392,12 +359,7 @@ fn check_reports_drift_both_ways() {
 fn every_documented_shape_is_recognised() {
     let dir = scratch("documented");
     let out = dir.join("tree");
-    let o = canopy(&[
-        "import",
-        "tests/exports/cli",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = import_into(Path::new("tests/exports/cli"), &out, &[]);
     assert_eq!(
         o.status.code(),
         Some(0),

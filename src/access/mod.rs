@@ -296,24 +296,16 @@ impl<'t> Access<'t> {
         scope: ScopeId,
     ) -> Vec<Denial> {
         let t = self.tenant;
-        let holds = |listed: &[(Text, PrincipalId)]| {
-            memberships
-                .iter()
-                .find(|(m, _)| listed.iter().any(|(_, l)| l == m))
-                .map(|(_, path)| path.clone())
-        };
         let mut out = Vec::new();
         for (i, d) in t.deny_assignments.iter().enumerate() {
             let at_scope = d.scope == scope
                 || (!d.do_not_apply_to_child_scopes && t.scopes.contains(d.scope, scope));
-            if !at_scope || holds(&d.exclude_principals).is_some() {
+            if !at_scope {
                 continue;
             }
-            let path = match &d.principals {
-                DenyPrincipals::Everyone => Some(vec![p]),
-                DenyPrincipals::Listed(listed) => holds(listed),
+            let Some(path) = deny_names(d, memberships, p) else {
+                continue;
             };
-            let Some(path) = path else { continue };
             let (actions, not_actions) = match plane {
                 Plane::Control => (&d.actions, &d.not_actions),
                 Plane::Data => (&d.data_actions, &d.not_data_actions),
@@ -328,6 +320,29 @@ impl<'t> Access<'t> {
             }
         }
         out
+    }
+}
+
+/// Whether a deny assignment names a principal, given its [`Access::memberships`]: listed
+/// (directly or through a group) or Everyone, and not excluded. `Some(path)` from the
+/// principal to the listed principal (`[p]` for Everyone). Scope and actions aside.
+pub fn deny_names(
+    d: &crate::model::DenyAssignment,
+    memberships: &[(PrincipalId, Vec<PrincipalId>)],
+    p: PrincipalId,
+) -> Option<Vec<PrincipalId>> {
+    let holds = |listed: &[(Text, PrincipalId)]| {
+        memberships
+            .iter()
+            .find(|(m, _)| listed.iter().any(|(_, l)| l == m))
+            .map(|(_, path)| path.clone())
+    };
+    if holds(&d.exclude_principals).is_some() {
+        return None;
+    }
+    match &d.principals {
+        DenyPrincipals::Everyone => Some(vec![p]),
+        DenyPrincipals::Listed(listed) => holds(listed),
     }
 }
 

@@ -476,7 +476,7 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
             } else {
                 let profile = memberships
                     .as_deref()
-                    .map(|m| denies_naming(t, m))
+                    .map(|m| denies_naming(t, m, p))
                     .unwrap_or_default();
                 let key = (g.role.key(), reaches.clone(), profile);
                 let found = match witness_cache.get(&key) {
@@ -563,25 +563,18 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
     out
 }
 
-/// The deny assignments that name a principal (given its memberships): listed, directly or
-/// through a group, or Everyone; and not excluding it. Scope and actions aside, what makes
-/// two principals' answers differ.
-fn denies_naming(t: &Tenant, memberships: &[(PrincipalId, Vec<PrincipalId>)]) -> Vec<usize> {
-    let holds = |listed: &[(crate::source::Text, PrincipalId)]| {
-        memberships
-            .iter()
-            .any(|(m, _)| listed.iter().any(|(_, l)| l == m))
-    };
+/// The deny assignments that name a principal (given its memberships; see
+/// [`crate::access::deny_names`]). Scope and actions aside, what makes two principals'
+/// answers differ.
+fn denies_naming(
+    t: &Tenant,
+    memberships: &[(PrincipalId, Vec<PrincipalId>)],
+    p: PrincipalId,
+) -> Vec<usize> {
     t.deny_assignments
         .iter()
         .enumerate()
-        .filter(|(_, d)| {
-            let named = match &d.principals {
-                crate::model::DenyPrincipals::Everyone => true,
-                crate::model::DenyPrincipals::Listed(listed) => holds(listed),
-            };
-            named && !holds(&d.exclude_principals)
-        })
+        .filter(|(_, d)| crate::access::deny_names(d, memberships, p).is_some())
         .map(|(i, _)| i)
         .collect()
 }

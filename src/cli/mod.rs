@@ -8,7 +8,6 @@ pub mod policy;
 mod rules;
 mod tree;
 
-use crate::diag::Severity;
 use crate::report::{self, FindingsFormat, Report, human::Style};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -327,11 +326,5 @@ fn check(args: &CheckArgs, style: Style, out: &mut dyn Write, err: &mut dyn Writ
         let _ = writeln!(err, "canopy: cannot write output: {e}");
         return EXIT_CANNOT_RUN;
     }
-    let errors = r.count(Severity::Error);
-    let warnings = r.count(Severity::Warning);
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    if r.failed() { EXIT_FINDINGS } else { EXIT_OK }
 }

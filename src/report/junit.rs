@@ -7,7 +7,7 @@
 
 use super::{Report, position};
 use crate::check::RULES;
-use crate::diag::{Finding, Severity};
+use crate::diag::Finding;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
 
@@ -79,11 +79,4 @@ pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
     }
     Ok(())
-}
-
-impl Report<'_> {
-    /// Whether a finding of this severity fails the run.
-    pub fn fails(&self, s: Severity) -> bool {
-        s == Severity::Error || (self.deny_warnings && s == Severity::Warning)
-    }
 }

@@ -121,9 +121,8 @@ pub fn table_of(
 /// (folded when long), for a pull-request comment or a job summary.
 pub fn write(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     let mut out = String::from("### canopy check\n\n");
-    let errors = r.count(Severity::Error);
     let warnings = r.count(Severity::Warning);
-    let verdict = if errors > 0 || (r.deny_warnings && warnings > 0) {
+    let verdict = if r.failed() {
         "❌ **fails**"
     } else if warnings > 0 {
         "⚠️ **passes with warnings**"

@@ -102,6 +102,16 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// Whether a finding of this severity fails the run.
+    pub fn fails(&self, s: Severity) -> bool {
+        s == Severity::Error || (self.deny_warnings && s == Severity::Warning)
+    }
+
+    /// Whether the run fails: an error, or a warning with `--deny-warnings`.
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| self.fails(f.severity))
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
