@@ -73,7 +73,7 @@ pub fn read_exports(exports: &Path) -> Result<Inventory, String> {
             shapes::absorb(&mut inv, one);
         }
     }
-    // Group members are known once every principal is.
+    // Notes in one order whatever the batches did: by file, place, kind and text.
     inv.notes.sort();
     Ok(inv)
 }
