@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{azure_scope, export};
+use support::{azure_scope, export, to_graph};
 
 const AT: &str = "2026-11-25T00:00:00Z";
 
@@ -175,6 +175,93 @@ fn contoso_round_trips_through_its_exports() {
     assert!(stdout(&o).contains("wrote 0 files"), "{}", stdout(&o));
 }
 
+/// The same facts from Azure Resource Graph instead of the CLI's list commands: the
+/// imported tree gives the same answers, and says nothing different from the CLI's import.
+#[test]
+fn contoso_round_trips_through_resource_graph_pages() {
+    let dir = scratch("graph");
+    let (cli, original) = contoso_exports(&dir);
+    let graph = dir.join("graph");
+    std::fs::create_dir_all(&graph).unwrap();
+    // 5 rows to a page, so every table is paged.
+    to_graph(&cli, &graph, 5);
+    let pages = std::fs::read_dir(&graph)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy()
+                .starts_with("graph-authorizationresources-")
+        })
+        .count();
+    assert!(pages >= 3, "role assignments span several pages: {pages}");
+    let out = dir.join("tree");
+    let o = import_into(&graph, &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let imported = load(&out);
+    assert_eq!(grants(&imported), grants(&original));
+    assert_eq!(policy_results(&imported), policy_results(&original));
+    // Roles are named, not left as GUIDs, and types keep Azure's spelling.
+    let assignments = std::fs::read_to_string(out.join("assignments/contoso-prod.yaml"))
+        .or_else(|_| {
+            walkdir::WalkDir::new(out.join("assignments"))
+                .into_iter()
+                .filter_map(Result::ok)
+                .find(|e| e.file_type().is_file())
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .ok_or(())
+        })
+        .unwrap();
+    assert!(assignments.contains("role: "), "{assignments}");
+    let text = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<String>();
+    assert!(
+        !text.contains("role: 8e3af657") && !text.contains("role: b24988ac"),
+        "built-in roles are named"
+    );
+    assert!(text.contains("Microsoft.Storage/storageAccounts"), "{text}");
+
+    // The two sources agree: the Resource Graph pages show no drift from the tree the CLI
+    // exports make.
+    let cli_tree = dir.join("cli-tree");
+    assert_eq!(import_into(&cli, &cli_tree, &[]).status.code(), Some(0));
+    let o = canopy(&[
+        "import",
+        "--check",
+        graph.to_str().unwrap(),
+        cli_tree.to_str().unwrap(),
+        "--at",
+        AT,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // A page left out is an error, and nothing is written.
+    let last = std::fs::read_dir(&graph)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("graph-authorizationresources-")
+        })
+        .max()
+        .unwrap();
+    std::fs::remove_file(&last).unwrap();
+    let partial = dir.join("partial");
+    let o = import_into(&graph, &partial, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("a Resource Graph query matched"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!partial.exists());
+}
+
 #[test]
 fn a_reimport_never_touches_what_a_person_wrote() {
     let dir = scratch("reimport");
@@ -246,7 +333,9 @@ fn bad_exports_are_named_and_nothing_is_written() {
     std::fs::write(exports.join("f-scalar.json"), "42").unwrap();
     std::fs::write(
         exports.join("h-graph.json"),
-        r#"{"count": 0, "data": [], "skip_token": null, "total_records": 0}"#,
+        r#"{"count": 2, "data": [{"id": "/providers/Microsoft.Management/managementGroups/corp", "name": "corp", "type": "microsoft.management/managementgroups", "properties": {"displayName": "Corp"}},
+            {"id": "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.PolicyInsights/policyStates/latest", "type": "microsoft.policyinsights/policystates"}],
+            "skip_token": "ew0KICAiJGlkIjogIjEiLA0K", "total_records": 3000}"#,
     )
     .unwrap();
     std::fs::write(
@@ -267,7 +356,8 @@ fn bad_exports_are_named_and_nothing_is_written() {
         "error: f-scalar.json at $: a number, not an export",
         "skipped: c-unknown.json at $[0]: an object of no shape canopy knows",
         "skipped: g-warning.json at $: 1 `WARNING:` line before the JSON (the CLI's warnings, captured with 2>&1)",
-        "error: h-graph.json at $: an `az graph query` result (Azure Resource Graph): canopy does not read those yet",
+        "error: h-graph.json at $.total_records: a Resource Graph query matched 3000 rows but its 1 page (h-graph.json) hold 2: export the next pages with `az graph query ... --skip-token TOKEN`",
+        "skipped: h-graph.json at $.data: 1 row of type `microsoft.policyinsights/policystates`: compliance states, which canopy computes itself",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
@@ -420,4 +510,48 @@ fn every_documented_shape_is_recognised() {
         .filter(|p| p.name.value.contains("#EXT#"))
         .count();
     assert_eq!(guests, ext);
+}
+
+/// The Resource Graph pages of `tests/exports/graph`, one per table, in the shapes
+/// `tests/exports/README.md` cites.
+#[test]
+fn every_resource_graph_table_is_read() {
+    let dir = scratch("documented-graph");
+    let out = dir.join("tree");
+    let o = import_into(Path::new("tests/exports/graph"), &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let text = stdout(&o);
+    for want in [
+        "read resourcecontainers.json: az graph query\n",
+        "canopy import: 2 management groups, 1 subscription, 1 resource group, 2 resources, 0 users, 0 groups, 0 service principals, 1 custom role, 3 role assignments, 1 policy definition, 1 policy assignment, 1 policy exemption from 4 export files",
+        // What is not read is said, with the reason, once per type and file.
+        "skipped: authorizationresources.json at $.data: 1 row of type `microsoft.authorization/classicadministrators`: classic administrators",
+        "skipped: policyresources.json at $.data: 1 row of type `microsoft.authorization/policysetdefinitions`: initiative (policy set) definitions",
+        "skipped: policyresources.json at $.data: 1 row of type `microsoft.policyinsights/policystates`: compliance states",
+        // Resource Graph's assignments name no principal: the object ID and type are kept.
+        "skipped: authorizationresources.json at $.data[2]: principal `0e0e0e0e-1111-4222-8333-444455556666` (User) is in no export",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+    let read = |p: &str| std::fs::read_to_string(out.join(p)).unwrap();
+    // The subscription's name and parent come from its row and its ancestors chain.
+    let sub = read("subscriptions/platform-connectivity.yaml");
+    assert!(sub.contains("name: Platform Connectivity\nid: 11111111-1111-1111-1111-111111111111\nparent: mg-platform\n"), "{sub}");
+    // Types keep Azure's spelling; roles are named from their GUIDs, built-in and custom.
+    assert!(
+        sub.contains("type: Microsoft.Storage/storageAccounts\n"),
+        "{sub}"
+    );
+    let a = read("assignments/subscriptions/platform-connectivity.yaml");
+    assert!(
+        a.contains("role: VM Restarter\n") && a.contains("role: Storage Blob Data Reader\n"),
+        "{a}"
+    );
+    assert!(read("assignments/management-groups/mg-platform.yaml").contains("role: Owner\n"));
+    // A role definition's `properties.type` is its kind (`CustomRole`), not the ARM type.
+    assert!(read("roles/custom-roles.yaml").contains("name: VM Restarter\n"));
+    assert!(
+        read("policies/assignments/management-groups/mg-platform.yaml")
+            .contains("policy: e56962a6-4747-49cd-b67b-bf8b01975c4c\n")
+    );
 }

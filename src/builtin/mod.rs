@@ -103,6 +103,22 @@ pub fn operations() -> &'static [Operation] {
     &OPERATIONS
 }
 
+/// A resource type as Azure's published operations spell it (`Microsoft.Storage/storageAccounts`
+/// for `microsoft.storage/storageaccounts`, as Resource Graph prints types), if any operation
+/// is on it. Types are case-insensitive in Azure; this only keeps a tree's spelling the one
+/// people know.
+pub fn resource_type_spelling(ty: &str) -> Option<&'static str> {
+    let ops = operations();
+    // Operations are sorted case-insensitively by name: the first at or after `ty/` is the
+    // first on the type, if there is one.
+    let prefix = format!("{ty}/");
+    let at = ops.partition_point(|op| cmp_ignore_ascii_case(&op.name, &prefix) == Ordering::Less);
+    let op = ops.get(at)?;
+    let name: &'static str = &op.name;
+    (name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(&prefix))
+        .then(|| &name[..ty.len()])
+}
+
 fn index_roles(
     key: fn(&'static BuiltinRole) -> &'static str,
 ) -> FxHashMap<CaseInsensitive<'static>, &'static BuiltinRole> {
@@ -167,6 +183,19 @@ mod tests {
     use super::*;
 
     const READER_ID: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+    #[test]
+    fn resource_types_are_spelled_as_the_operations_spell_them() {
+        assert_eq!(
+            resource_type_spelling("microsoft.storage/storageaccounts"),
+            Some("Microsoft.Storage/storageAccounts")
+        );
+        assert_eq!(
+            resource_type_spelling("microsoft.sql/servers/databases"),
+            Some("Microsoft.Sql/servers/databases")
+        );
+        assert_eq!(resource_type_spelling("microsoft.nothing/here"), None);
+    }
 
     #[test]
     fn finds_roles_by_name_case_insensitively() {

@@ -225,6 +225,8 @@ pub struct Inventory {
     pub notes: Vec<Note>,
     /// Files read, by the shape recognised (`az role assignment list`, ...).
     pub files: Vec<(String, &'static str)>,
+    /// The `az graph query` pages read, to tell whether each query was exported whole.
+    pub graph_pages: Vec<super::graph::Page>,
 }
 
 impl Inventory {

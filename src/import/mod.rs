@@ -4,6 +4,7 @@
 //! turned into facts ([`inventory`]); the facts become tree files ([`write`]).
 
 pub mod drift;
+pub mod graph;
 pub mod inventory;
 pub mod read;
 pub mod shapes;
@@ -146,7 +147,7 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
         {
             members.push(id.to_ascii_lowercase());
         }
-        shapes::add(inv, s, &o, &name, i);
+        shapes::add(inv, s, &o, &name, &format!("$[{i}]"));
     };
     let mut warnings = 0;
     let top = read::stream(std::io::BufReader::new(f), &mut each, &mut warnings);
@@ -209,20 +210,15 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
                 .get("type")
                 .and_then(Value::as_str)
                 .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Management/managementGroups"));
-            let graph = ["count", "data", "skip_token", "total_records"]
-                .iter()
-                .all(|k| o.contains_key(*k));
             if mg {
                 shapes::add_hierarchy(inv, &o, &name);
                 inv.files.push((
                     name.clone(),
                     "az account management-group show --expand --recurse",
                 ));
-            } else if graph {
-                whole(
-                    inv,
-                    "an `az graph query` result (Azure Resource Graph): canopy does not read those yet; export with the az commands `scripts/export.sh` runs".into(),
-                );
+            } else if graph::is_page(&o) {
+                graph::add_page(inv, &o, &name);
+                inv.files.push((name.clone(), "az graph query"));
             } else {
                 whole(
                     inv,
@@ -236,8 +232,9 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
     }
 }
 
-/// Checks the inventory as a whole: one tenant, one root.
+/// Checks the inventory as a whole: one tenant, one root, every Resource Graph page.
 pub fn check_tenant(inv: &mut Inventory) {
+    graph::check_pages(inv);
     let tenants: std::collections::BTreeSet<String> = inv
         .management_groups
         .values()

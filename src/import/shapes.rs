@@ -22,6 +22,7 @@ pub const ACCEPTED: &[&str] = &[
     "az policy definition list",
     "az policy assignment list --scope SCOPE",
     "az policy exemption list",
+    "az graph query over resourcecontainers, resources, authorizationresources or policyresources (one file per page)",
 ];
 
 /// What one array element is.
@@ -62,7 +63,7 @@ impl Shape {
     }
 }
 
-fn str_of<'v>(o: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
+pub(super) fn str_of<'v>(o: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
     o.get(key).and_then(Value::as_str)
 }
 
@@ -119,7 +120,7 @@ pub fn shape_of(o: &Map<String, Value>) -> Option<Shape> {
     None
 }
 
-fn origin(file: &str, path: String) -> Origin {
+pub(super) fn origin(file: &str, path: String) -> Origin {
     Origin {
         file: file.to_string(),
         path,
@@ -174,9 +175,10 @@ pub fn management_group_of(id: &str) -> Option<&str> {
         .map(|rest| rest.split('/').next().unwrap_or(rest))
 }
 
-/// Adds one recognised array element to the inventory.
-pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str, index: usize) {
-    let at = |field: &str| origin(file, format!("$[{index}]{field}"));
+/// Adds one recognised element to the inventory; `base` is its JSON path (`$[3]`, or
+/// `$.data[3]` for a row of an `az graph query` result).
+pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str, base: &str) {
+    let at = |field: &str| origin(file, format!("{base}{field}"));
     let need = |inv: &mut Inventory, field: &str| -> Option<String> {
         match str_of(o, field) {
             Some(v) if !v.is_empty() => Some(v.to_string()),
@@ -605,9 +607,10 @@ pub fn absorb(into: &mut Inventory, from: Inventory) {
     }
     into.notes.extend(from.notes);
     into.files.extend(from.files);
+    into.graph_pages.extend(from.graph_pages);
 }
 
-fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
+pub(super) fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
     let key = fact.id.to_ascii_lowercase();
     match inv.subscriptions.get_mut(&key) {
         None => {
@@ -716,7 +719,7 @@ fn add_entity(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
     }
 }
 
-fn add_management_group(inv: &mut Inventory, mg: ManagementGroup) {
+pub(super) fn add_management_group(inv: &mut Inventory, mg: ManagementGroup) {
     Inventory::merge(
         &mut inv.management_groups,
         &mut inv.notes,
@@ -796,7 +799,7 @@ pub fn add_hierarchy(inv: &mut Inventory, root: &Map<String, Value>, file: &str)
     }
 }
 
-fn add_resource(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
+pub(super) fn add_resource(inv: &mut Inventory, o: &Map<String, Value>, at: Origin) {
     let (Some(id), Some(ty)) = (str_of(o, "id"), str_of(o, "type")) else {
         inv.note(at, NoteKind::Skipped, "resource without `id` or `type`");
         return;

@@ -342,7 +342,7 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
                 },
                 kind: NoteKind::Skipped,
                 message: format!(
-                    "resource `{id}`: its resource group is in no `az group list` export"
+                    "resource `{id}`: its resource group is in no export (`az group list`, or Resource Graph's resourcecontainers)"
                 ),
             });
         }
@@ -457,11 +457,22 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
                 a.principal_id.as_str()
             }
         };
+        let role = role_name(inv, &a.role).unwrap_or_else(|| {
+            notes.push(Note {
+                origin: a.origin.clone(),
+                kind: NoteKind::Skipped,
+                message: format!(
+                    "role definition `{}` is neither built in nor a custom role in the exports: the assignment names it by GUID",
+                    a.role
+                ),
+            });
+            &a.role
+        });
         let path = scope_file("assignments", &a.scope, &sub_files);
         let doc = yaml(&AssignmentDoc {
             kind: "RoleAssignment",
             principal,
-            role: &a.role,
+            role,
             scope: &a.scope,
             description: a.description.as_deref(),
             condition: a.condition.as_deref(),
@@ -471,7 +482,7 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
             "{}\0{}\0{}\0{}",
             a.scope.to_lowercase(),
             principal.to_lowercase(),
-            a.role.to_lowercase(),
+            role.to_lowercase(),
             a.id
         );
         by_file.entry(path).or_default().push((order, doc));
@@ -483,6 +494,22 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
         out.insert(path, file(&docs));
     }
     (out, notes)
+}
+
+/// The role as the tree names it, built-in and custom roles alike by name. An assignment
+/// names its role by `roleDefinitionName` in the CLI's lists, but only by
+/// `roleDefinitionId` in Resource Graph's; `None` for a GUID nothing defines.
+fn role_name<'a>(inv: &'a Inventory, role: &'a str) -> Option<&'a str> {
+    if !crate::load::kinds::is_guid(role) {
+        return Some(role);
+    }
+    crate::builtin::role_by_id(role)
+        .map(|r| &*r.name)
+        .or_else(|| {
+            inv.custom_roles
+                .get(&role.to_ascii_lowercase())
+                .map(|r| r.name.as_str())
+        })
 }
 
 /// Policy definitions (custom), assignments and exemptions, into `by_file` (path → sort key

@@ -416,3 +416,162 @@ pub fn export(t: &Tenant, dir: &Path) {
         .collect();
     write(dir, "policy-exemptions.json", &Value::Array(exs));
 }
+
+/// Rewrites the CLI exports in `cli` (as [`export`] names them) as the `az graph query`
+/// pages of the same facts, `page` rows to a page, into `out`. The `az ad` exports have no
+/// Resource Graph table and are copied. Rows follow Resource Graph's shapes: `type` in
+/// lowercase, `properties` nested, role assignments without `roleDefinitionName` and
+/// `principalName`, each object once.
+pub fn to_graph(cli: &Path, out: &Path, page: usize) {
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(cli.join(name)).unwrap()).unwrap()
+    };
+    let tenant = read("hierarchy.json")["tenantId"].clone();
+    let mut tables: std::collections::BTreeMap<&str, std::collections::BTreeMap<String, Value>> =
+        Default::default();
+    let mut add = |table: &'static str, row: Value| {
+        let id = row["id"].as_str().unwrap().to_ascii_lowercase();
+        tables.entry(table).or_default().insert(id, row);
+    };
+    // An ARM object as Resource Graph holds it: what is not id, name or type nested in
+    // `properties`, the type lowercased.
+    let arm = |o: &Value, drop: &[&str]| -> Value {
+        let o = o.as_object().unwrap();
+        let mut props = serde_json::Map::new();
+        for (k, v) in o {
+            if !["id", "name", "type"].contains(&k.as_str()) && !drop.contains(&k.as_str()) {
+                props.insert(k.clone(), v.clone());
+            }
+        }
+        json!({
+            "id": o["id"],
+            "name": o["name"],
+            "type": o["type"].as_str().unwrap().to_ascii_lowercase(),
+            "tenantId": tenant,
+            "properties": props,
+        })
+    };
+    let names: std::collections::BTreeMap<String, String> = read("accounts.json")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The hierarchy: each group with its parent, each subscription with its ancestors.
+    let mut stack = vec![(read("hierarchy.json"), Vec::<(String, String)>::new())];
+    while let Some((n, ancestors)) = stack.pop() {
+        let name = n["name"].as_str().unwrap().to_string();
+        let display = n["displayName"].as_str().unwrap_or(&name).to_string();
+        let chain: Vec<Value> = ancestors
+            .iter()
+            .rev()
+            .map(|(n, d)| json!({"name": n, "displayName": d}))
+            .collect();
+        if n["type"] == "/subscriptions" {
+            add(
+                "resourcecontainers",
+                json!({
+                    "id": format!("/subscriptions/{name}"),
+                    "name": names[&name],
+                    "type": "microsoft.resources/subscriptions",
+                    "tenantId": tenant,
+                    "subscriptionId": name,
+                    "resourceGroup": "",
+                    "properties": {"managementGroupAncestorsChain": chain, "state": "Enabled"},
+                    "tags": {},
+                }),
+            );
+            continue;
+        }
+        let parent = ancestors
+            .last()
+            .map(|(p, d)| json!({"id": mg_id(p), "name": p, "displayName": d}));
+        add(
+            "resourcecontainers",
+            json!({
+                "id": mg_id(&name),
+                "name": name,
+                "type": "microsoft.management/managementgroups",
+                "tenantId": tenant,
+                "properties": {"displayName": display, "tenantId": tenant,
+                    "details": {"parent": parent, "managementGroupAncestorsChain": chain}},
+            }),
+        );
+        let mut below = ancestors.clone();
+        below.push((name, display));
+        for c in n["children"].as_array().into_iter().flatten() {
+            stack.push((c.clone(), below.clone()));
+        }
+    }
+    for entry in std::fs::read_dir(cli).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let v = read(&file);
+        let rows = || v.as_array().unwrap().iter();
+        if file.starts_with("groups-") {
+            for g in rows() {
+                let mut r = arm(g, &["location", "tags", "managedBy"]);
+                r["location"] = g["location"].clone();
+                r["tags"] = g["tags"].clone();
+                r["subscriptionId"] = json!(g["id"].as_str().unwrap().split('/').nth(2));
+                r["type"] = json!("microsoft.resources/subscriptions/resourcegroups");
+                add("resourcecontainers", r);
+            }
+        } else if file.starts_with("resources-") {
+            for x in rows() {
+                add(
+                    "resources",
+                    json!({
+                        "id": x["id"],
+                        "name": x["name"],
+                        "type": x["type"].as_str().unwrap().to_ascii_lowercase(),
+                        "location": x["location"],
+                        "resourceGroup": x["resourceGroup"],
+                        "tags": x["tags"],
+                        "properties": {},
+                    }),
+                );
+            }
+        } else if file == "roles.json" {
+            for role in rows() {
+                let mut r = arm(role, &["roleType"]);
+                r["properties"]["type"] = role["roleType"].clone();
+                add("authorizationresources", r);
+            }
+        } else if file.starts_with("role-assignments-") {
+            for a in rows() {
+                let r = arm(a, &["principalName", "roleDefinitionName"]);
+                add("authorizationresources", r);
+            }
+        } else if file.starts_with("policy-") {
+            for p in rows() {
+                add("policyresources", arm(p, &[]));
+            }
+        } else if ["users.json", "groups.json", "service-principals.json"].contains(&file.as_str())
+            || file.starts_with("members-")
+        {
+            std::fs::copy(cli.join(&file), out.join(&file)).unwrap();
+        }
+    }
+    for (table, rows) in tables {
+        let rows: Vec<Value> = rows.into_values().collect();
+        let pages: Vec<&[Value]> = rows.chunks(page).collect();
+        for (i, data) in pages.iter().enumerate() {
+            let more = i + 1 < pages.len();
+            write(
+                out,
+                &format!("graph-{table}-{i:03}.json"),
+                &json!({
+                    "count": data.len(),
+                    "data": data,
+                    "skip_token": if more { json!(format!("ew0KICAiJGlkIjogIjEiLA0K{i}")) } else { Value::Null },
+                    "total_records": rows.len(),
+                }),
+            );
+        }
+    }
+}
