@@ -16,6 +16,7 @@
 //! ```
 
 pub mod access;
+pub mod audit;
 pub mod baseline;
 pub mod builtin;
 pub mod check;

@@ -109,14 +109,29 @@ pub fn operations() -> &'static [Operation] {
 /// people know.
 pub fn resource_type_spelling(ty: &str) -> Option<&'static str> {
     let ops = operations();
-    // Operations are sorted case-insensitively by name: the first at or after `ty/` is the
-    // first on the type, if there is one.
+    // Operations are sorted case-insensitively by name, so those on the type are one run
+    // from the first at or after `ty/`. Azure's list spells some types several ways
+    // (`Microsoft.Insights/components` and `.../Components`, `microsoft.web/serverfarms`):
+    // the spelling most operations use wins, an all-lowercase one only when it is the only one.
     let prefix = format!("{ty}/");
     let at = ops.partition_point(|op| cmp_ignore_ascii_case(&op.name, &prefix) == Ordering::Less);
-    let op = ops.get(at)?;
-    let name: &'static str = &op.name;
-    (name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(&prefix))
-        .then(|| &name[..ty.len()])
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for op in &ops[at..] {
+        let name: &'static str = &op.name;
+        if name.len() <= prefix.len() || !name[..prefix.len()].eq_ignore_ascii_case(&prefix) {
+            break;
+        }
+        let spelling = &name[..ty.len()];
+        match counts.iter_mut().find(|(s, _)| *s == spelling) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((spelling, 1)),
+        }
+    }
+    let lowercase = |s: &str| !s.bytes().any(|b| b.is_ascii_uppercase());
+    counts
+        .iter()
+        .max_by_key(|(s, n)| (!lowercase(s), *n))
+        .map(|(s, _)| *s)
 }
 
 fn index_roles(
@@ -195,6 +210,10 @@ mod tests {
             Some("Microsoft.Sql/servers/databases")
         );
         assert_eq!(resource_type_spelling("microsoft.nothing/here"), None);
+        // Spelled several ways in Azure's list: the one with capitals that most use.
+        let web = resource_type_spelling("microsoft.web/serverfarms").unwrap();
+        assert!(web.eq_ignore_ascii_case("Microsoft.Web/serverFarms"));
+        assert!(web.starts_with("Microsoft."), "{web}");
     }
 
     #[test]

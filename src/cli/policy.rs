@@ -6,7 +6,7 @@ use super::access::ReportFormat;
 use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
 use crate::Analysis;
 use crate::model::{ScopeId, ScopeKind, Tenant};
-use crate::policy::assess::{Compliance, Evaluation, assess};
+use crate::policy::assess::{Compliance, Evaluation, Tally, assess};
 use crate::report::human::Style;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -86,35 +86,6 @@ fn row(t: &Tenant, e: &Evaluation) -> Row {
         } else {
             format!("{}{inherited}", e.outcome.reason)
         },
-    }
-}
-
-#[derive(Serialize, Default, Clone)]
-#[serde(rename_all = "camelCase")]
-struct Tally {
-    evaluated: usize,
-    compliant: usize,
-    exempt: usize,
-    percent_compliant: f64,
-}
-
-impl Tally {
-    fn add(&mut self, e: &Evaluation) {
-        self.evaluated += 1;
-        if e.compliant() {
-            self.compliant += 1;
-        } else if e.exemption.is_some() {
-            self.exempt += 1;
-        }
-    }
-    fn done(mut self) -> Self {
-        // Exempt resources count as compliant, as Azure's compliance percentage does.
-        self.percent_compliant = if self.evaluated == 0 {
-            100.0
-        } else {
-            ((self.compliant + self.exempt) as f64 * 1000.0 / self.evaluated as f64).round() / 10.0
-        };
-        self
     }
 }
 

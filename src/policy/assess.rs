@@ -32,6 +32,36 @@ impl Evaluation {
     }
 }
 
+/// Compliance counts of a set of evaluations, as `canopy policy` and the report give them.
+#[derive(serde::Serialize, Debug, Default, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub evaluated: usize,
+    pub compliant: usize,
+    pub exempt: usize,
+    pub percent_compliant: f64,
+}
+
+impl Tally {
+    pub fn add(&mut self, e: &Evaluation) {
+        self.evaluated += 1;
+        if e.compliant() {
+            self.compliant += 1;
+        } else if e.exemption.is_some() {
+            self.exempt += 1;
+        }
+    }
+    pub fn done(mut self) -> Self {
+        // Exempt resources count as compliant, as Azure's compliance percentage does.
+        self.percent_compliant = if self.evaluated == 0 {
+            100.0
+        } else {
+            ((self.compliant + self.exempt) as f64 * 1000.0 / self.evaluated as f64).round() / 10.0
+        };
+        self
+    }
+}
+
 /// Every evaluation, and the problems met binding definitions to assignments.
 #[derive(Debug, Default)]
 pub struct Compliance {
