@@ -352,8 +352,9 @@ impl AuditData {
                     .filter_map(|g| {
                         let source = match g.source {
                             Source::Assignment(id) => id.0,
-                            Source::CoAdministrator(sub) => *co_admin
-                                .get(&(g.path.last()?.0, t.sub(sub).scope.0))?,
+                            Source::CoAdministrator(sub) => {
+                                *co_admin.get(&(g.path.last()?.0, t.sub(sub).scope.0))?
+                            }
                         };
                         let mut row = Vec::with_capacity(g.path.len() + 1);
                         row.push(p.0);
@@ -373,7 +374,10 @@ impl AuditData {
                 let (file, line) = b.place(d.scope_ref.span);
                 let texts = |v: &[crate::source::Text]| v.iter().map(|x| x.value.clone()).collect();
                 DenyAssignment {
-                    name: d.name.as_ref().map_or_else(String::new, |n| n.value.clone()),
+                    name: d
+                        .name
+                        .as_ref()
+                        .map_or_else(String::new, |n| n.value.clone()),
                     scope: b.scope(d.scope),
                     actions: texts(&d.actions),
                     not_actions: texts(&d.not_actions),

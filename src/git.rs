@@ -367,6 +367,33 @@ impl Repo {
             .collect())
     }
 
+    /// The author date (strict ISO 8601) of a commit.
+    pub fn commit_date(&self, commit: &str) -> Result<String, GitError> {
+        let mut c = self.command();
+        c.args([
+            "log",
+            "-1",
+            "--format=%aI",
+            "--end-of-options",
+            commit,
+            "--",
+        ]);
+        run(c).map(text)
+    }
+
+    /// Whether the working tree's files of the tree's folder differ from `HEAD` (staged,
+    /// unstaged or untracked).
+    pub fn has_changes(&self) -> Result<bool, GitError> {
+        let mut c = self.command();
+        c.args(["status", "--porcelain", "--untracked-files=normal", "--"]);
+        c.arg(if self.prefix.is_empty() {
+            "."
+        } else {
+            &self.prefix
+        });
+        run(c).map(|out| !out.is_empty())
+    }
+
     /// Every file of a tree object, recursively, with sizes.
     fn list_tree(&self, tree: &str) -> Result<Vec<TreeFile>, GitError> {
         let mut c = self.command();

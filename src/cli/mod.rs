@@ -2,6 +2,7 @@
 //! arguments and calls [`run`].
 
 pub mod access;
+pub mod audit;
 pub mod diff;
 pub mod import;
 pub mod policy;
@@ -52,6 +53,9 @@ pub enum Command {
     Log(diff::LogArgs),
     /// Write a canopy tree from the tenant's Azure CLI exports, offline.
     Import(import::ImportArgs),
+    /// The audit report: one self-contained HTML page (hierarchy, effective access, policy
+    /// compliance, findings), or its data as JSON.
+    Report(audit::ReportArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -155,6 +159,12 @@ pub fn run(cli: Cli) -> u8 {
             code
         }
         Command::Import(args) => import::run(&args, &mut out, &mut err),
+        Command::Report(args) => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            let code = audit::run(&args, style, &mut w, &mut err);
+            let _ = w.flush();
+            code
+        }
         Command::Log(args) => {
             let human = args.format == diff::LogFormat::Human;
             return paged(human, out, |w| diff::run_log(&args, w, &mut err));
