@@ -324,3 +324,85 @@ fn the_page_runs_in_a_real_browser() {
         }
     }
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "CI")
+        .env("GIT_AUTHOR_EMAIL", "ci@contoso.com")
+        .env("GIT_COMMITTER_NAME", "CI")
+        .env("GIT_COMMITTER_EMAIL", "ci@contoso.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-20T10:00:00Z")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// `--rev` reports the tree at a commit; without it the working tree, with its commit and
+/// whether it has uncommitted changes.
+#[test]
+fn a_report_at_a_git_revision() {
+    let dir = scratch("rev");
+    git(&dir, &["init", "-q", "-b", "main"]);
+    let tree = dir.join("infra");
+    std::fs::create_dir_all(&tree).unwrap();
+    let yaml = "kind: ManagementGroup\nname: root\n---\nkind: User\nname: jill@contoso.com\n---\nkind: RoleAssignment\nprincipal: jill@contoso.com\nrole: Reader\nscope: /providers/Microsoft.Management/managementGroups/root\n";
+    std::fs::write(tree.join("tree.yaml"), yaml).unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "one assignment"]);
+    let head = git(&dir, &["rev-parse", "HEAD"]);
+    // Not committed: a second assignment.
+    std::fs::write(
+        tree.join("tree.yaml"),
+        format!("{yaml}---\nkind: RoleAssignment\nprincipal: jill@contoso.com\nrole: Owner\nscope: /providers/Microsoft.Management/managementGroups/root\n"),
+    )
+    .unwrap();
+    let report = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "report",
+            "--format",
+            "json",
+            tree.to_str().unwrap(),
+            "--at",
+            AT,
+        ];
+        args.extend_from_slice(extra);
+        let o = canopy(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let now = report(&[]);
+    assert_eq!(now["origin"]["commit"], head.as_str());
+    assert_eq!(now["origin"]["uncommittedChanges"], true);
+    assert_eq!(now["totals"]["roleAssignments"], 2);
+    let then = report(&["--rev", "HEAD"]);
+    assert_eq!(then["origin"]["commit"], head.as_str());
+    assert_eq!(then["origin"]["commitDate"], "2026-11-20T10:00:00Z");
+    assert_eq!(then["origin"]["uncommittedChanges"], false);
+    assert_eq!(then["totals"]["roleAssignments"], 1);
+    // A revision that is not a commit cannot be reported on.
+    let o = canopy(&[
+        "report",
+        "--format",
+        "json",
+        tree.to_str().unwrap(),
+        "--rev",
+        "nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // Nothing to make is a usage error.
+    let o = canopy(&["report", tree.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--html FILE"));
+}

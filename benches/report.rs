@@ -1,0 +1,126 @@
+//! `cargo bench --bench report`: `canopy report --html` on a generated tenant at Azure's
+//! limits (10,000 management groups, 10,000 subscriptions, 200,000 role assignments, 100,000
+//! users), timed as a whole process with its peak memory, the file's size, and, when Debian's
+//! Chromium is installed, how long the page takes to be ready in it (the page records that in
+//! `data-ready-ms`). Prints only; asserts nothing about time.
+//!
+//! `CANOPY_REPORT_SCALE` (default 1) multiplies the counts. The tree is kept in
+//! `target/bench-report/`.
+
+#[allow(dead_code)]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    let scale: f64 = std::env::var("CANOPY_REPORT_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+    let params = generate::Params {
+        management_groups: s(10_000).min(10_000),
+        subscriptions: s(10_000),
+        users: s(100_000),
+        groups: s(10_000),
+        service_principals: s(5_000),
+        custom_roles: s(200).min(5_000),
+        role_assignments: s(200_000),
+        policy_definitions: s(20),
+        policy_assignments: s(500),
+        policy_exemptions: s(100),
+        ..generate::Params::default()
+    };
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let base = target.join("bench-report");
+    let tree = base.join("tree");
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&tree).expect("bench folder");
+    println!("canopy report benchmark: {params:?}");
+    let t = Instant::now();
+    let summary = generate::generate(&tree, &params).expect("tree generated");
+    println!(
+        "  generated the tree: {} files, {} documents, {:.1} MB in {:.1} s",
+        summary.files,
+        summary.documents,
+        summary.bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let canopy = env!("CARGO_BIN_EXE_canopy");
+    let page = base.join("report.html");
+    let timed = Path::new("/usr/bin/time").exists();
+    for run in 1..=2 {
+        let mut cmd = if timed {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%e s %M KB", canopy]);
+            c
+        } else {
+            Command::new(canopy)
+        };
+        let t = Instant::now();
+        let o = cmd
+            .arg("report")
+            .arg("--html")
+            .arg(&page)
+            .arg(&tree)
+            .output()
+            .expect("canopy report runs");
+        println!(
+            "  canopy report --html, run {run}: {:.2} s wall{}\n    {}",
+            t.elapsed().as_secs_f64(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .filter(|_| timed)
+                .map(|l| format!(", {l} (elapsed, peak RSS)"))
+                .unwrap_or_default(),
+            String::from_utf8_lossy(&o.stdout).trim()
+        );
+    }
+    let size = std::fs::metadata(&page).map_or(0, |m| m.len());
+    println!("  the page: {:.1} MB", size as f64 / 1e6);
+    let browser = Path::new("/usr/bin/chromium");
+    if !browser.exists() {
+        println!("  no /usr/bin/chromium: the page's load time is not measured");
+        return;
+    }
+    let t = Instant::now();
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            base.join("profile").display()
+        ))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let attr = |name: &str| {
+        let key = format!("{name}=\"");
+        dom.find(&key).map(|i| {
+            let rest = &dom[i + key.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_string()
+        })
+    };
+    println!(
+        "  headless Chromium: ready after {} ms ({}, errors {}); load and DOM dump {:.1} s",
+        attr("data-ready-ms").unwrap_or_else(|| "?".into()),
+        attr("data-canopy").unwrap_or_else(|| "never ready".into()),
+        attr("data-errors").unwrap_or_default(),
+        t.elapsed().as_secs_f64()
+    );
+}
