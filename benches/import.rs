@@ -20,20 +20,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
-    let params = generate::Params {
-        management_groups: s(10_000).min(10_000),
-        subscriptions: s(10_000),
-        users: s(100_000),
-        groups: s(10_000),
-        service_principals: s(5_000),
-        custom_roles: s(200).min(5_000),
-        role_assignments: s(200_000),
-        policy_definitions: s(20),
-        policy_assignments: s(500),
-        policy_exemptions: s(100),
-        ..generate::Params::default()
-    };
+    let params = generate::Params::limits(scale);
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -75,24 +62,21 @@ fn main() {
     drop(a);
 
     let canopy = env!("CARGO_BIN_EXE_canopy");
-    let timed = Path::new("/usr/bin/time").exists();
+    let os = |p: &Path| p.as_os_str().to_owned();
+    let rss = |line: Option<String>| {
+        line.map(|l| format!(", {l} (elapsed, peak RSS)"))
+            .unwrap_or_default()
+    };
     for run in 1..=2 {
-        let t = Instant::now();
-        let mut cmd = if timed {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%e s %M KB", canopy]);
-            c
-        } else {
-            Command::new(canopy)
-        };
-        let o = cmd
-            .args(["import"])
-            .arg(&exports)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .expect("canopy import runs");
-        let wall = t.elapsed().as_secs_f64();
+        let (o, wall, line) = generate::run_timed(
+            canopy,
+            &[
+                "import".as_ref(),
+                &os(&exports),
+                "--out".as_ref(),
+                &os(&out),
+            ],
+        );
         let stdout = String::from_utf8_lossy(&o.stdout);
         let stderr = String::from_utf8_lossy(&o.stderr);
         let summary = stdout
@@ -110,12 +94,7 @@ fn main() {
             } else {
                 "again: nothing changed"
             },
-            stderr
-                .lines()
-                .last()
-                .filter(|_| timed)
-                .map(|l| format!(", {l} (elapsed, peak RSS)"))
-                .unwrap_or_default()
+            rss(line)
         );
         println!("    {summary}\n    {wrote}");
         if !o.status.success() {
@@ -143,31 +122,18 @@ fn main() {
     );
     let graph_out = base.join("imported-graph");
     let _ = std::fs::remove_dir_all(&graph_out);
-    let t = Instant::now();
-    let mut cmd = if timed {
-        let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "%e s %M KB", canopy]);
-        c
-    } else {
-        Command::new(canopy)
-    };
-    let o = cmd
-        .arg("import")
-        .arg(&graph)
-        .arg("--out")
-        .arg(&graph_out)
-        .output()
-        .expect("canopy import runs");
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let (o, wall, line) = generate::run_timed(
+        canopy,
+        &[
+            "import".as_ref(),
+            &os(&graph),
+            "--out".as_ref(),
+            &os(&graph_out),
+        ],
+    );
     println!(
-        "  import of the Resource Graph pages: {:.2} s wall{}, exit {:?}",
-        t.elapsed().as_secs_f64(),
-        stderr
-            .lines()
-            .last()
-            .filter(|_| timed)
-            .map(|l| format!(", {l} (elapsed, peak RSS)"))
-            .unwrap_or_default(),
+        "  import of the Resource Graph pages: {wall:.2} s wall{}, exit {:?}",
+        rss(line),
         o.status.code()
     );
 

@@ -19,20 +19,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
-    let params = generate::Params {
-        management_groups: s(10_000).min(10_000),
-        subscriptions: s(10_000),
-        users: s(100_000),
-        groups: s(10_000),
-        service_principals: s(5_000),
-        custom_roles: s(200).min(5_000),
-        role_assignments: s(200_000),
-        policy_definitions: s(20),
-        policy_assignments: s(500),
-        policy_exemptions: s(100),
-        ..generate::Params::default()
-    };
+    let params = generate::Params::limits(scale);
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
@@ -52,31 +39,19 @@ fn main() {
     );
     let canopy = env!("CARGO_BIN_EXE_canopy");
     let page = base.join("report.html");
-    let timed = Path::new("/usr/bin/time").exists();
     for run in 1..=2 {
-        let mut cmd = if timed {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%e s %M KB", canopy]);
-            c
-        } else {
-            Command::new(canopy)
-        };
-        let t = Instant::now();
-        let o = cmd
-            .arg("report")
-            .arg("--html")
-            .arg(&page)
-            .arg(&tree)
-            .output()
-            .expect("canopy report runs");
+        let (o, wall, line) = generate::run_timed(
+            canopy,
+            &[
+                "report".as_ref(),
+                "--html".as_ref(),
+                page.as_os_str(),
+                tree.as_os_str(),
+            ],
+        );
         println!(
-            "  canopy report --html, run {run}: {:.2} s wall{}\n    {}",
-            t.elapsed().as_secs_f64(),
-            String::from_utf8_lossy(&o.stderr)
-                .lines()
-                .last()
-                .filter(|_| timed)
-                .map(|l| format!(", {l} (elapsed, peak RSS)"))
+            "  canopy report --html, run {run}: {wall:.2} s wall{}\n    {}",
+            line.map(|l| format!(", {l} (elapsed, peak RSS)"))
                 .unwrap_or_default(),
             String::from_utf8_lossy(&o.stdout).trim()
         );

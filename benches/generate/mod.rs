@@ -93,6 +93,27 @@ impl Params {
         }
     }
 
+    /// A tenant at Azure's limits (10,000 management groups, 10,000 subscriptions, 100,000
+    /// users, 10,000 groups, 200,000 role assignments), the counts multiplied by `scale`:
+    /// what the import and report benchmarks measure.
+    #[allow(dead_code)] // not every benchmark measures the limits
+    pub fn limits(scale: f64) -> Params {
+        let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+        Params {
+            management_groups: s(10_000).min(MAX_MANAGEMENT_GROUPS),
+            subscriptions: s(10_000),
+            users: s(100_000),
+            groups: s(10_000),
+            service_principals: s(5_000),
+            custom_roles: s(200).min(MAX_CUSTOM_ROLES),
+            role_assignments: s(200_000),
+            policy_definitions: s(20),
+            policy_assignments: s(500),
+            policy_exemptions: s(100),
+            ..Params::default()
+        }
+    }
+
     /// A one-line fingerprint of the parameters and the generator, stored beside the tree.
     pub fn fingerprint(&self) -> String {
         format!("canopy-bench-generator v{GENERATOR_VERSION} {self:?}")
@@ -1971,4 +1992,31 @@ fn write_policies(
         );
         count(summary, "PolicyExemption");
     }
+}
+
+/// Runs a program under `/usr/bin/time` when it is there: its output, the wall time, and
+/// `/usr/bin/time`'s line (`12.3 s 456 KB`: elapsed, peak RSS).
+#[allow(dead_code)] // not every benchmark times a process
+pub fn run_timed(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+) -> (std::process::Output, f64, Option<String>) {
+    use std::process::Command;
+    let timed = Path::new("/usr/bin/time").exists();
+    let mut cmd = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%e s %M KB", program]);
+        c
+    } else {
+        Command::new(program)
+    };
+    let t = std::time::Instant::now();
+    let o = cmd.args(args).output().expect("the program runs");
+    let wall = t.elapsed().as_secs_f64();
+    let line = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .last()
+        .filter(|_| timed)
+        .map(str::to_string);
+    (o, wall, line)
 }
