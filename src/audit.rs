@@ -33,6 +33,9 @@ pub struct Origin {
     pub uncommitted_changes: bool,
     /// When the report was made (RFC 3339).
     pub generated: String,
+    /// The moment effective access and expiry are judged at, when not the time the report
+    /// was made (`--at`).
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,8 +59,14 @@ pub struct AuditData {
     /// assignment is made to the principal itself). Expired assignments grant nothing and
     /// are not here.
     pub grants: Vec<Vec<u32>>,
+    /// The deny assignments that apply to each principal: `[principal, denyAssignment,
+    /// via...]`, `via` being the groups through which the deny names it (empty when it names
+    /// the principal or Everyone). Where a deny is in force follows its scope and
+    /// `doNotApplyToChildScopes`.
+    pub denials: Vec<Vec<u32>>,
     pub policy_assignments: Vec<PolicyAssignment>,
-    /// Compliance per subscription: `[scope, evaluated, compliant, exempt]`.
+    /// Compliance per subscription, every subscription (`evaluated` 0 when no policy reaches
+    /// it): `[scope, evaluated, compliant, exempt]`.
     pub subscription_compliance: Vec<[u32; 4]>,
     /// Every evaluation that is not compliant: `[policyAssignment, scope, reason, exempt]`
     /// (`reason` indexes `reasons`; exempt is 1 when an exemption covers it).
@@ -128,6 +137,7 @@ pub struct DenyAssignment {
     pub actions: Vec<String>,
     pub not_actions: Vec<String>,
     pub data_actions: Vec<String>,
+    pub not_data_actions: Vec<String>,
     pub do_not_apply_to_child_scopes: bool,
     /// The principals it applies to; empty for Everyone.
     pub principals: Vec<u32>,
@@ -145,6 +155,9 @@ pub struct PolicyAssignment {
     /// The definition's display name (else its name).
     pub policy: String,
     pub effect: String,
+    /// Whether canopy evaluates the definition (else `compliance` counts nothing, and
+    /// `canopy check` reports why).
+    pub evaluable: bool,
     pub enforced: bool,
     pub not_scopes: Vec<u32>,
     pub file: u32,
@@ -329,6 +342,10 @@ impl AuditData {
         for s in &t.subscriptions {
             for (text, p) in &s.co_administrators {
                 let Some(owner) = owner else { break };
+                // Listed twice is one co-administration, as Access counts it.
+                if co_admin.contains_key(&(p.0, s.scope.0)) {
+                    continue;
+                }
                 let (file, line) = b.place(text.span);
                 let scope = b.scope(s.scope);
                 co_admin.insert((p.0, s.scope.0), role_assignments.len() as u32);
@@ -366,6 +383,28 @@ impl AuditData {
             })
             .collect();
         let grants: Vec<Vec<u32>> = per_principal.into_iter().flatten().collect();
+        let denials: Vec<Vec<u32>> = if t.deny_assignments.is_empty() {
+            Vec::new()
+        } else {
+            let per_principal: Vec<Vec<Vec<u32>>> = (0..t.principals.len())
+                .into_par_iter()
+                .map(|i| {
+                    let p = PrincipalId(i as u32);
+                    let memberships = access.memberships(p);
+                    t.deny_assignments
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, d)| {
+                            let path = crate::access::deny_names(d, &memberships, p)?;
+                            let mut row = vec![p.0, k as u32];
+                            row.extend(path.iter().skip(1).map(|q| q.0));
+                            Some(row)
+                        })
+                        .collect()
+                })
+                .collect();
+            per_principal.into_iter().flatten().collect()
+        };
 
         let deny_assignments = t
             .deny_assignments
@@ -382,6 +421,7 @@ impl AuditData {
                     actions: texts(&d.actions),
                     not_actions: texts(&d.not_actions),
                     data_actions: texts(&d.data_actions),
+                    not_data_actions: texts(&d.not_data_actions),
                     do_not_apply_to_child_scopes: d.do_not_apply_to_child_scopes,
                     principals: match &d.principals {
                         crate::model::DenyPrincipals::Everyone => Vec::new(),
@@ -430,6 +470,11 @@ impl AuditData {
                 ]);
             }
         }
+        let evaluable: Vec<bool> = t
+            .policy_definitions
+            .iter()
+            .map(|d| crate::policy::parse::parse_model(d).is_ok())
+            .collect();
         let policy_assignments = t
             .policy_assignments
             .iter()
@@ -443,6 +488,7 @@ impl AuditData {
                     scope: b.scope(pa.scope),
                     policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
                     effect: effects[i].unwrap_or("").to_string(),
+                    evaluable: evaluable[pa.policy.index()],
                     enforced: pa.enforced,
                     not_scopes: pa.not_scopes.iter().map(|(_, s)| b.scope(*s)).collect(),
                     file,
@@ -451,8 +497,10 @@ impl AuditData {
                 }
             })
             .collect();
-        let mut subscription_compliance: Vec<[u32; 4]> = per_sub
-            .into_iter()
+        let mut subscription_compliance: Vec<[u32; 4]> = t
+            .subscriptions
+            .iter()
+            .map(|sub| (sub.scope, per_sub.remove(&sub.scope).unwrap_or_default()))
             .map(|(s, tally)| {
                 [
                     b.scope(s),
@@ -503,6 +551,7 @@ impl AuditData {
             role_assignments,
             deny_assignments,
             grants,
+            denials,
             policy_assignments,
             subscription_compliance,
             non_compliant,

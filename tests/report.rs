@@ -255,7 +255,10 @@ fn the_page_runs_in_a_real_browser() {
         };
         let (file, _) = html_report(&tree, &dir);
         let url = format!("file://{}", file.display());
-        let o = headless(&browser, &dir.join("profile"), &["--dump-dom", &url]);
+        // `#selftest`: the page clicks through itself (groups expanded and collapsed, a
+        // column opened and closed, a cell explained, a policy drilled into, a scope found).
+        let selftest = format!("{url}#selftest");
+        let o = headless(&browser, &dir.join("profile"), &["--dump-dom", &selftest]);
         let dom = String::from_utf8_lossy(&o.stdout);
         let log = String::from_utf8_lossy(&o.stderr);
         // The page marks itself once its script has run, with the errors it caught.
@@ -263,6 +266,16 @@ fn the_page_runs_in_a_real_browser() {
             dom.contains(r#"data-canopy="ready""#) && dom.contains(r#"data-errors="[]""#),
             "{name}: the script did not finish cleanly:\n{}\n{log}",
             &dom[..dom.len().min(2000)]
+        );
+        assert!(
+            dom.contains(r#"data-selftest="ok""#),
+            "{name}: the page's self-test: {}",
+            dom.split("data-selftest=")
+                .nth(1)
+                .unwrap_or("never ran")
+                .chars()
+                .take(300)
+                .collect::<String>()
         );
         let console_errors: Vec<&str> = log
             .lines()

@@ -48,7 +48,8 @@ pub fn run(args: &ReportArgs, style: Style, out: &mut dyn Write, err: &mut dyn W
     let mut repo = Repo::discover(&args.tree).ok();
     let mut origin = Origin {
         tree: crate::report::display_path(&args.tree),
-        generated: now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
+        generated: second(jiff::Timestamp::now()),
+        as_of: args.at.map(second),
         ..Origin::default()
     };
     let analysis = match &args.rev {
@@ -71,6 +72,11 @@ pub fn run(args: &ReportArgs, style: Style, out: &mut dyn Write, err: &mut dyn W
             match loaded {
                 Ok(a) => a,
                 Err(message) => {
+                    // Tools reading JSON get an answer on stdout too, as `load_or_report` gives.
+                    if args.format == Some(DataFormat::Json) {
+                        let doc = serde_json::json!({"version": 1, "error": message});
+                        let _ = writeln!(out, "{doc:#}");
+                    }
                     let _ = writeln!(err, "canopy: {message}");
                     return EXIT_CANNOT_RUN;
                 }
@@ -121,7 +127,7 @@ pub fn run(args: &ReportArgs, style: Style, out: &mut dyn Write, err: &mut dyn W
             size(page.len()),
             started.elapsed().as_secs_f64(),
             data.scopes.name.len(),
-            data.role_assignments.len(),
+            data.totals.role_assignments,
             data.grants.len(),
             data.non_compliant.len(),
             crate::report::plural(data.findings.len(), "finding"),
@@ -137,4 +143,9 @@ fn size(bytes: usize) -> String {
     } else {
         format!("{:.1} MB", bytes as f64 / 1e6)
     }
+}
+
+/// A timestamp to the second, as the report prints it.
+fn second(t: jiff::Timestamp) -> String {
+    t.round(jiff::Unit::Second).unwrap_or(t).to_string()
 }

@@ -19,6 +19,7 @@ struct Page<'a> {
     commit_date: Option<&'a str>,
     uncommitted: bool,
     generated: &'a str,
+    as_of: Option<&'a str>,
     /// (label, value, section anchor).
     totals: Vec<(&'static str, usize, &'static str)>,
     css: &'static str,
@@ -55,6 +56,7 @@ pub fn render(data: &AuditData) -> String {
         commit_date: o.commit_date.as_deref(),
         uncommitted: o.uncommitted_changes,
         generated: &o.generated,
+        as_of: o.as_of.as_deref(),
         totals: vec![
             ("management groups", t.management_groups, "hierarchy"),
             ("subscriptions", t.subscriptions, "hierarchy"),

@@ -80,6 +80,29 @@
     var why = privileged(role);
     return el("span", { cls: "chip" + (why ? " priv" : "") + (extra ? " " + extra : ""), title: why ? "privileged: " + why : D.roles[role].name, text: D.roles[role].name });
   }
+  // The chip of a role assignment: eligible ones dashed, conditional ones marked.
+  function assignmentChip(k, prefix) {
+    var a = RA[k];
+    var chip = roleChip(a[1], a[5] & 1 ? "eligible" : "");
+    if (prefix) chip.textContent = prefix + chip.textContent;
+    if (a[5] & 2) chip.textContent += " (condition)";
+    if (a[5] & 1) chip.title += " · eligible (PIM): granted once activated";
+    return chip;
+  }
+  // Paged rows: draws `limit` of `items` with `row`, then a button for the next `step`.
+  function paged(container, items, step, row) {
+    var limit = step;
+    var more = el("button", { cls: "more", text: "Show more" });
+    function draw() {
+      while (container.children.length > 1) container.removeChild(container.lastChild);
+      items.slice(0, limit).forEach(function (x) { container.appendChild(row(x)); });
+      more.hidden = items.length <= limit;
+      more.textContent = "Show more (" + (items.length - Math.min(limit, items.length)) + " left)";
+    }
+    more.addEventListener("click", function () { limit += step; draw(); });
+    draw();
+    return more;
+  }
   function flagText(flags) {
     var t = [];
     if (flags & 1) t.push("eligible (PIM)");
@@ -138,23 +161,29 @@
     detail.appendChild(el("div", { cls: "path mono", text: S.path[s] }));
     var ancestors = [];
     for (var a = S.parent[s]; a >= 0; a = S.parent[a]) ancestors.push(a);
-    function raTable(list, inherited) {
+    function raTable(list, from) {
       if (!list.length) return el("p", { cls: "muted", text: "none" });
       var t = el("table", { cls: "list" });
-      t.appendChild(el("tr", null, [el("th", { text: "principal" }), el("th", { text: "role" }), inherited ? el("th", { text: "from" }) : null, el("th", { text: "declared" })]));
-      list.slice(0, 500).forEach(function (k) {
+      t.appendChild(el("tr", null, [el("th", { text: "principal" }), el("th", { text: "role" }), from ? el("th", { text: from }) : null, el("th", { text: "declared" })]));
+      var more = paged(t, list, 200, function (k) {
         var r = RA[k];
-        t.appendChild(el("tr", null, [el("td", null, [principalLabel(r[0])]), el("td", null, [roleChip(r[1], r[5] & 1 ? "eligible" : ""), r[5] ? el("span", { cls: "muted", text: " " + flagText(r[5]) }) : null]), inherited ? el("td", { text: S.name[r[2]] + " (" + KIND[S.kind[r[2]]] + ")" }) : null, el("td", { cls: "mono", text: place(r[3], r[4]) })]));
+        return el("tr", null, [el("td", null, [principalLabel(r[0])]), el("td", null, [assignmentChip(k), r[5] ? el("span", { cls: "muted", text: " " + flagText(r[5]) }) : null]), from ? el("td", { text: S.name[r[2]] + " (" + KIND[S.kind[r[2]]] + ")" }) : null, el("td", { cls: "mono", text: place(r[3], r[4]) })]);
       });
-      if (list.length > 500) t.appendChild(el("tr", null, [el("td", { colspan: "4", cls: "muted", text: "and " + (list.length - 500) + " more" })]));
-      return t;
+      return el("div", null, [t, more]);
     }
     var inheritedRa = [];
     ancestors.forEach(function (a) { inheritedRa = inheritedRa.concat(raAt[a]); });
     detail.appendChild(el("h4", { text: "Role assignments made here (" + raAt[s].length + ")" }));
-    detail.appendChild(raTable(raAt[s], false));
+    detail.appendChild(raTable(raAt[s], null));
     detail.appendChild(el("h4", { text: "Role assignments inherited (" + inheritedRa.length + ")" }));
-    detail.appendChild(raTable(inheritedRa, true));
+    detail.appendChild(raTable(inheritedRa, "from"));
+    // The tree stops at resource groups; assignments made at their resources show here.
+    var atResources = [];
+    children[s].forEach(function (c) { if (S.kind[c] === 4) atResources = atResources.concat(raAt[c]); });
+    if (atResources.length) {
+      detail.appendChild(el("h4", { text: "Role assignments at its resources (" + atResources.length + ")" }));
+      detail.appendChild(raTable(atResources, "resource"));
+    }
     var denies = denyAt[s].slice();
     ancestors.forEach(function (a) { denyAt[a].forEach(function (k) { if (!D.denyAssignments[k].doNotApplyToChildScopes) denies.push(k); }); });
     if (denies.length) {
@@ -165,7 +194,7 @@
         var d = D.denyAssignments[k];
         var who = d.principals.length ? d.principals.map(function (p) { return P.name[p]; }).join(", ") : "Everyone";
         if (d.excludePrincipals.length) who += " except " + d.excludePrincipals.map(function (p) { return P.name[p]; }).join(", ");
-        dt.appendChild(el("tr", null, [el("td", { text: d.name || "(unnamed)" }), el("td", { cls: "mono", text: d.actions.concat(d.dataActions).join(", ") + (d.notActions.length ? " except " + d.notActions.join(", ") : "") }), el("td", { text: who }), el("td", { text: d.scope === s ? "here" : S.name[d.scope] })]));
+        dt.appendChild(el("tr", null, [el("td", { text: d.name || "(unnamed)" }), el("td", { cls: "mono", text: denied(d) }), el("td", { text: who }), el("td", { text: d.scope === s ? "here" : S.name[d.scope] })]));
       });
       detail.appendChild(dt);
     }
@@ -180,13 +209,27 @@
     if (!policies.length) detail.appendChild(el("p", { cls: "muted", text: "none" }));
     else {
       var pt = el("table", { cls: "list" });
-      pt.appendChild(el("tr", null, [el("th", { text: "assignment" }), el("th", { text: "effect" }), el("th", { text: "from" }), el("th", { text: "compliance" })]));
+      pt.appendChild(el("tr", null, [el("th", { text: "assignment" }), el("th", { text: "effect" }), el("th", { text: "from" }), el("th", { text: "compliance (whole assignment)" })]));
       policies.forEach(function (x) {
-        var a = D.policyAssignments[x[0]], c = a.compliance;
-        pt.appendChild(el("tr", null, [el("td", null, [a.displayName || a.name, el("div", { cls: "muted", text: a.policy })]), el("td", { text: a.effect + (a.enforced ? "" : " (DoNotEnforce)") }), el("td", { text: x[2] ? "excluded here (notScopes)" : x[1] === s ? "here" : S.name[x[1]] }), el("td", null, [bar(c.compliant, c.exempt, c.evaluated)])]));
+        var a = D.policyAssignments[x[0]];
+        pt.appendChild(el("tr", null, [el("td", null, [a.displayName || a.name, el("div", { cls: "muted", text: a.policy })]), el("td", { text: a.effect + (a.enforced ? "" : " (DoNotEnforce)") }), el("td", { text: x[2] ? "excluded here (notScopes)" : x[1] === s ? "here" : S.name[x[1]] }), el("td", null, [x[2] ? el("span", { cls: "muted", text: "does not apply here" }) : complianceCell(a)])]));
       });
       detail.appendChild(pt);
     }
+  }
+  // What a deny assignment denies, per plane.
+  function denied(d) {
+    var parts = [];
+    if (d.actions.length) parts.push(d.actions.join(", ") + (d.notActions.length ? " except " + d.notActions.join(", ") : ""));
+    if (d.dataActions.length) parts.push("data: " + d.dataActions.join(", ") + (d.notDataActions.length ? " except " + d.notDataActions.join(", ") : ""));
+    return parts.join("; ");
+  }
+  function denyApplies(d, scope) { return d.scope === scope || (!d.doNotApplyToChildScopes && contains(d.scope, scope)); }
+  function complianceCell(a) {
+    var c = a.compliance;
+    if (!a.evaluable) return el("span", { cls: "muted", text: "not evaluated (see findings)" });
+    if (!c.evaluated) return el("span", { cls: "muted", text: "nothing in scope" });
+    return bar(c.compliant, c.exempt, c.evaluated);
   }
   function renderTree() {
     var ul = el("ul");
@@ -221,13 +264,20 @@
   withAccess.sort(function (a, b) { return P.name[a].toLowerCase() < P.name[b].toLowerCase() ? -1 : 1; });
   function isPrivileged(p) { return grantsOf[p].some(function (k) { return privileged(RA[D.grants[k][1]][1]); }); }
 
-  var colScope = children[0].length ? children[0][0] : 0;
+  var deniesOf = [];
+  for (i = 0; i < P.name.length; i++) deniesOf.push([]);
+  D.denials.forEach(function (r, k) { deniesOf[r[0]].push(k); });
+  // Columns start at the root group, or at `/` when it holds more than one scope (no
+  // management group, or several roots).
+  var top = children[0].filter(function (c) { return S.kind[c] < 4; });
+  var colScope = top.length === 1 ? top[0] : 0;
+  var colStart = 0, COLS = 30;
   var shown = PAGE;
   var matrix = document.getElementById("matrix"), accessDetail = document.getElementById("access-detail");
-  function columns() {
-    var cols = [colScope].concat(children[colScope].filter(function (c) { return S.kind[c] < 4; }));
-    return cols.slice(0, 40);
-  }
+  function below(s) { return children[s].filter(function (c) { return S.kind[c] < 4; }); }
+  function columns() { return [colScope].concat(below(colScope).slice(colStart, colStart + COLS)); }
+  function setColumns(s) { colScope = s; colStart = 0; renderMatrix(); }
+  function denialsAt(p, col) { return deniesOf[p].filter(function (k) { return denyApplies(D.denyAssignments[D.denials[k][1]], col); }); }
   function cellGrants(p, col) {
     var at = [], below = [];
     grantsOf[p].forEach(function (k) {
@@ -260,22 +310,37 @@
     }
     list("In force here (assigned here or above)", g[0]);
     list("Assigned below", g[1]);
+    var ds = denialsAt(p, col);
+    if (ds.length) {
+      accessDetail.appendChild(el("h4", { text: "Deny assignments in force here (" + ds.length + "): they take these operations away whatever the roles grant" }));
+      var t = el("table", { cls: "list" });
+      t.appendChild(el("tr", null, [el("th", { text: "name" }), el("th", { text: "denies" }), el("th", { text: "names" }), el("th", { text: "at" })]));
+      ds.forEach(function (k) {
+        var row = D.denials[k], d = D.denyAssignments[row[1]];
+        var via = row.slice(2).map(function (q) { return P.name[q]; });
+        t.appendChild(el("tr", null, [el("td", { text: d.name || "(unnamed)" }), el("td", { cls: "mono", text: denied(d) }), el("td", { text: d.principals.length ? (via.length ? [P.name[p]].concat(via).join(" → ") + " (member of)" : "directly") : "Everyone" }), el("td", { text: S.name[d.scope] + (d.doNotApplyToChildScopes ? " (not below)" : "") })]));
+      });
+      accessDetail.appendChild(t);
+    }
     accessDetail.scrollIntoView({ block: "nearest" });
   }
   function cell(p, col) {
     var g = cellGrants(p, col), td = el("td", { cls: "cell", onclick: function () { explain(p, col); } });
     var seen = {};
     g[0].forEach(function (k) {
-      var a = RA[D.grants[k][1]], key = a[1] + ":" + (a[5] & 1);
+      var ra = D.grants[k][1], a = RA[ra], key = a[1] + ":" + (a[5] & 3);
       if (seen[key]) return; seen[key] = 1;
-      td.appendChild(roleChip(a[1], a[5] & 1 ? "eligible" : ""));
+      td.appendChild(assignmentChip(ra));
     });
     g[1].forEach(function (k) {
-      var a = RA[D.grants[k][1]], key = "below:" + a[1];
+      var ra = D.grants[k][1], a = RA[ra], key = "below:" + a[1] + ":" + (a[5] & 3);
       if (seen[key]) return; seen[key] = 1;
-      td.appendChild(roleChip(a[1], "below"));
-      td.lastChild.textContent = "↓ " + td.lastChild.textContent;
+      var chip = assignmentChip(ra, "↓ ");
+      chip.classList.add("below");
+      td.appendChild(chip);
     });
+    var ds = denialsAt(p, col);
+    if (ds.length) td.appendChild(el("span", { cls: "chip deny", title: ds.map(function (k) { return denied(D.denyAssignments[D.denials[k][1]]); }).join("; "), text: "⛔ deny (" + ds.length + ")" }));
     return td;
   }
   function filtered() {
@@ -288,17 +353,25 @@
       return !priv || isPrivileged(p);
     });
   }
+  // A principal's row; a group's toggle inserts its members' rows below it and removes
+  // them, and whatever they opened in turn, when closed.
   function principalRow(p, level, cols, tbody, after) {
     var tr = el("tr");
+    tr.canopyRows = [];
     var name = el("td", null, [el("span", { cls: "indent", style: "width:" + level * 16 + "px" })]);
     if (P.kind[p] === 1 && P.members[p].length) {
-      var open = false, rows = [];
+      var open = false;
       var tg = el("button", { cls: "toggle", "aria-label": "members", text: "▸", onclick: function () {
         open = !open; tg.textContent = open ? "▾" : "▸";
         if (open) {
           var at = tr;
-          P.members[p].forEach(function (m) { at = principalRow(m, level + 1, cols, tbody, at); rows.push(at); });
-        } else { rows.forEach(function (r) { if (r.parentNode) r.parentNode.removeChild(r); }); rows = []; }
+          P.members[p].forEach(function (m) { at = principalRow(m, level + 1, cols, tbody, at); tr.canopyRows.push(at); });
+        } else {
+          (function close(rows) {
+            rows.forEach(function (r) { close(r.canopyRows); if (r.parentNode) r.parentNode.removeChild(r); });
+          })(tr.canopyRows);
+          tr.canopyRows = [];
+        }
       } });
       name.appendChild(tg);
     }
@@ -317,12 +390,15 @@
     for (var a = colScope; a >= 0; a = S.parent[a]) chain.unshift(a);
     chain.forEach(function (a, k) {
       if (k) crumb.appendChild(document.createTextNode(" › "));
-      crumb.appendChild(a === colScope ? el("b", { text: S.name[a] }) : el("a", { text: S.name[a], onclick: function () { colScope = a; renderMatrix(); } }));
+      crumb.appendChild(a === colScope ? el("b", { text: S.name[a] }) : el("a", { text: S.name[a], onclick: function () { setColumns(a); } }));
     });
-    crumb.appendChild(document.createTextNode(" and what is below it. Select a column's heading to look inside it."));
+    var all = below(colScope).length;
+    crumb.appendChild(document.createTextNode(" and the scopes right below it" + (all > COLS ? " (" + (colStart + 1) + "–" + Math.min(colStart + COLS, all) + " of " + all + ")" : "") + ". Select a column's heading to look inside it. "));
+    if (colStart > 0) crumb.appendChild(el("button", { text: "◂ previous " + COLS, onclick: function () { colStart -= COLS; renderMatrix(); } }));
+    if (colStart + COLS < all) crumb.appendChild(el("button", { text: "next " + Math.min(COLS, all - colStart - COLS) + " ▸", onclick: function () { colStart += COLS; renderMatrix(); } }));
     var head = el("tr", null, [el("th", { text: "principal" })]);
-    cols.forEach(function (c, k) {
-      head.appendChild(el("th", { title: S.path[c], text: (k === 0 ? "" : "") + S.name[c], onclick: function () { if (c !== colScope && hasTreeChildren(c)) { colScope = c; renderMatrix(); } } }, [el("div", { cls: "kind", text: KIND[S.kind[c]] })]));
+    cols.forEach(function (c) {
+      head.appendChild(el("th", { title: S.path[c], text: S.name[c], onclick: function () { if (c !== colScope && hasTreeChildren(c)) setColumns(c); } }, [el("div", { cls: "kind", text: KIND[S.kind[c]] })]));
     });
     matrix.appendChild(el("thead", null, [head]));
     var tbody = el("tbody");
@@ -345,26 +421,21 @@
     (ncBySub[sub] = ncBySub[sub] || []).push(k);
   });
   var complianceDetail = document.getElementById("compliance-detail");
-  function showNonCompliant(title, ks) {
+  function showNonCompliant(where, ks) {
     clear(complianceDetail).hidden = false;
-    complianceDetail.appendChild(el("h3", { text: title }));
-    var limit = 200;
-    var t = el("table", { cls: "list" });
-    function draw() {
-      clear(t);
-      t.appendChild(el("tr", null, [el("th", { text: "scope" }), el("th", { text: "assignment" }), el("th", { text: "reason" }), el("th", { text: "" })]));
-      ks.slice(0, limit).forEach(function (k) {
+    [["Not compliant " + where, ks.filter(function (k) { return !D.nonCompliant[k][3]; })],
+     ["Exempt " + where + " (not compliant, but covered by an exemption)", ks.filter(function (k) { return D.nonCompliant[k][3]; })]].forEach(function (part) {
+      complianceDetail.appendChild(el("h3", { text: part[0] + " (" + part[1].length + ")" }));
+      if (!part[1].length) { complianceDetail.appendChild(el("p", { cls: "muted", text: "none" })); return; }
+      var t = el("table", { cls: "list" });
+      t.appendChild(el("tr", null, [el("th", { text: "scope" }), el("th", { text: "assignment" }), el("th", { text: "reason" })]));
+      var more = paged(t, part[1], 200, function (k) {
         var n = D.nonCompliant[k], a = D.policyAssignments[n[0]];
-        t.appendChild(el("tr", null, [el("td", null, [S.name[n[1]], el("div", { cls: "muted mono", text: S.path[n[1]] })]), el("td", { text: a.displayName || a.name }), el("td", { text: D.reasons[n[2]] }), el("td", { text: n[3] ? "exempt" : "" })]));
+        return el("tr", null, [el("td", null, [S.name[n[1]], el("div", { cls: "muted mono", text: S.path[n[1]] })]), el("td", { text: a.displayName || a.name }), el("td", { text: D.reasons[n[2]] })]);
       });
-    }
-    draw();
-    complianceDetail.appendChild(t);
-    if (!ks.length) complianceDetail.appendChild(el("p", { cls: "muted", text: "Everything evaluated is compliant." }));
-    if (ks.length > limit) {
-      var more = el("button", { cls: "more", text: "Show more", onclick: function () { limit += 200; draw(); if (limit >= ks.length) more.hidden = true; } });
+      complianceDetail.appendChild(t);
       complianceDetail.appendChild(more);
-    }
+    });
     complianceDetail.scrollIntoView({ block: "nearest" });
   }
   function renderCompliance() {
@@ -375,28 +446,33 @@
     var t = document.getElementById("policy-assignments");
     t.appendChild(el("tr", null, ["assignment", "scope", "effect", "evaluated", "not compliant", "compliance"].map(function (h) { return el("th", { text: h }); })));
     var order = D.policyAssignments.map(function (_, k) { return k; });
-    order.sort(function (x, y) { return D.policyAssignments[x].compliance.percentCompliant - D.policyAssignments[y].compliance.percentCompliant; });
-    order.forEach(function (k) {
+    function rank(k) { var a = D.policyAssignments[k]; return a.evaluable && a.compliance.evaluated ? a.compliance.percentCompliant : 1000; }
+    order.sort(function (x, y) { return rank(x) - rank(y); });
+    var moreAssignments = paged(t, order, 200, function (k) {
       var a = D.policyAssignments[k], c = a.compliance;
-      t.appendChild(el("tr", { cls: "clickable", onclick: function () { showNonCompliant("Not compliant with " + (a.displayName || a.name), ncByAssignment[k]); } }, [
+      return el("tr", { cls: "clickable", onclick: function () { showNonCompliant("with " + (a.displayName || a.name), ncByAssignment[k]); } }, [
         el("td", null, [a.displayName || a.name, el("div", { cls: "muted", text: a.policy })]),
         el("td", { text: S.name[a.scope] }),
-        el("td", { text: a.effect + (a.enforced ? "" : " (DoNotEnforce)") }),
+        el("td", { text: (a.effect || "—") + (a.enforced ? "" : " (DoNotEnforce)") }),
         el("td", { text: String(c.evaluated) }),
         el("td", { text: String(c.evaluated - c.compliant - c.exempt) }),
-        el("td", null, [bar(c.compliant, c.exempt, c.evaluated)])
-      ]));
+        el("td", null, [complianceCell(a)])
+      ]);
     });
+    t.parentNode.parentNode.insertBefore(moreAssignments, t.parentNode.nextSibling);
     var st = document.getElementById("policy-subscriptions");
     st.appendChild(el("tr", null, ["subscription", "evaluated", "not compliant", "compliance"].map(function (h) { return el("th", { text: h }); })));
     var subs = D.subscriptionCompliance.slice();
-    subs.sort(function (x, y) { return (x[2] + x[3]) / (x[1] || 1) - (y[2] + y[3]) / (y[1] || 1); });
-    subs.slice(0, 2000).forEach(function (r) {
-      st.appendChild(el("tr", { cls: "clickable", onclick: function () { showNonCompliant("Not compliant in " + S.name[r[0]], ncBySub[r[0]] || []); } }, [
-        el("td", { text: S.name[r[0]] }), el("td", { text: String(r[1]) }), el("td", { text: String(r[1] - r[2] - r[3]) }), el("td", null, [bar(r[2], r[3], r[1])])
-      ]));
+    // Least compliant first; those no policy reaches last.
+    function share(r) { return r[1] ? (r[2] + r[3]) / r[1] : 2; }
+    subs.sort(function (x, y) { return share(x) - share(y); });
+    var moreSubs = paged(st, subs, 200, function (r) {
+      return el("tr", { cls: "clickable", onclick: function () { showNonCompliant("in " + S.name[r[0]], ncBySub[r[0]] || []); } }, [
+        el("td", { text: S.name[r[0]] }), el("td", { text: String(r[1]) }), el("td", { text: String(r[1] - r[2] - r[3]) }),
+        el("td", null, [r[1] ? bar(r[2], r[3], r[1]) : el("span", { cls: "muted", text: "no policy applies" })])
+      ]);
     });
-    if (subs.length > 2000) st.appendChild(el("tr", null, [el("td", { colspan: "4", cls: "muted", text: "the 2,000 least compliant of " + subs.length + " subscriptions" })]));
+    st.parentNode.parentNode.insertBefore(moreSubs, st.parentNode.nextSibling);
   }
 
   // --- findings ---------------------------------------------------------------------
@@ -420,12 +496,58 @@
   });
   document.getElementById("findings-more").addEventListener("click", function () { findingsShown += 200; renderFindings(); });
 
+  // Opened with #selftest (the browser test does), the page clicks through itself the way a
+  // person would and records what did not behave in data-selftest.
+  function selftest() {
+    var failed = [];
+    function check(ok, what) { if (!ok) failed.push(what); }
+    function click(e) { e.dispatchEvent(new MouseEvent("click", { bubbles: true })); }
+    var rows = function () { return matrix.querySelectorAll("tbody tr").length; };
+    var before = rows();
+    var group = matrix.querySelector("tbody button.toggle");
+    check(group, "a group row to expand");
+    if (group) {
+      click(group);
+      check(rows() > before, "expanding a group adds its members' rows");
+      var nested = Array.prototype.slice.call(matrix.querySelectorAll("tbody button.toggle")).filter(function (b) { return b !== group && b.textContent === "▸"; })[0];
+      if (nested) { click(nested); }
+      click(group);
+      check(rows() === before, "collapsing a group removes every row it opened");
+    }
+    var cell = matrix.querySelector("td.cell");
+    check(cell, "a matrix cell");
+    if (cell) { click(cell); check(!accessDetail.hidden && accessDetail.querySelector("h4"), "a cell explains its grants"); }
+    var heads = matrix.querySelectorAll("thead th");
+    var start = colScope;
+    for (var h = 2; h < heads.length; h++) {
+      click(heads[h]);
+      if (colScope !== start) break;
+    }
+    if (colScope !== start) {
+      var up = document.querySelector("#access-columns a");
+      check(up, "the breadcrumb leads back up");
+      if (up) { click(up); }
+    }
+    var policyRow = document.querySelector("#policy-assignments tr.clickable");
+    if (policyRow) { click(policyRow); check(!complianceDetail.hidden && complianceDetail.querySelector("h3"), "a policy assignment drills down"); }
+    var search = document.getElementById("tree-search");
+    var target = N - 1;
+    while (target > 0 && S.kind[target] === 4) target--;
+    search.value = S.name[target].slice(0, 3);
+    search.dispatchEvent(new Event("input"));
+    var hit = found.querySelector("a");
+    check(hit, "the tree search finds a scope");
+    if (hit) { click(hit); check(treeBox.querySelector(".node.selected"), "a found scope is selected in the tree"); }
+    document.documentElement.setAttribute("data-selftest", failed.length ? JSON.stringify(failed) : "ok");
+  }
+
   try {
     renderTree();
     renderMatrix();
     renderCompliance();
     renderFindings();
     if (children[0].length) select(children[0][0]);
+    if (location.hash === "#selftest") selftest();
   } catch (e) {
     errors.push(String(e && e.stack || e));
   }
