@@ -18,6 +18,8 @@ out="${2:?usage: export-graph.sh ROOT_GROUP_ID OUT_DIR}"
 command -v jq >/dev/null || { echo "export-graph.sh needs jq" >&2; exit 2; }
 mkdir -p "$out"
 run() { local file="$1"; shift; echo "az $*  > $file" >&2; az "$@" --output json > "$out/$file"; }
+# A query that fails part way stops the export: import only a folder this script finished.
+trap 'echo "export-graph.sh: stopped before the end; the folder is incomplete, do not import it" >&2' ERR
 
 run users.json ad user list
 run groups.json ad group list
@@ -46,9 +48,9 @@ query resourcecontainers "resourcecontainers | order by id asc"
 query resources "resources | project id, name, type, location, resourceGroup, subscriptionId, tags | order by id asc"
 query authorizationresources "authorizationresources
   | where type =~ 'microsoft.authorization/roleassignments'
-      or (type =~ 'microsoft.authorization/roledefinitions' and properties.type =~ 'CustomRole')
+      or (type =~ 'microsoft.authorization/roledefinitions' and tostring(properties.type) =~ 'CustomRole')
   | order by id asc"
 query policyresources "policyresources
   | where type in~ ('microsoft.authorization/policyassignments', 'microsoft.authorization/policyexemptions')
-      or (type =~ 'microsoft.authorization/policydefinitions' and properties.policyType =~ 'Custom')
+      or (type =~ 'microsoft.authorization/policydefinitions' and tostring(properties.policyType) =~ 'Custom')
   | order by id asc"

@@ -255,7 +255,7 @@ fn contoso_round_trips_through_resource_graph_pages() {
     let o = import_into(&graph, &partial, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("a Resource Graph query matched"),
+        stdout(&o).contains("a Resource Graph query of authorizationresources matched"),
         "{}",
         stdout(&o)
     );
@@ -356,7 +356,7 @@ fn bad_exports_are_named_and_nothing_is_written() {
         "error: f-scalar.json at $: a number, not an export",
         "skipped: c-unknown.json at $[0]: an object of no shape canopy knows",
         "skipped: g-warning.json at $: 1 `WARNING:` line before the JSON (the CLI's warnings, captured with 2>&1)",
-        "error: h-graph.json at $.total_records: a Resource Graph query matched 3000 rows but its 1 page (h-graph.json) hold 2: export the next pages with `az graph query ... --skip-token TOKEN`",
+        "error: h-graph.json at $.total_records: a Resource Graph query of mixed matched 3000 rows but its 1 page (h-graph.json) hold 2 distinct rows: export the next pages with `az graph query ... --skip-token TOKEN`",
         "skipped: h-graph.json at $.data: 1 row of type `microsoft.policyinsights/policystates`: compliance states, which canopy computes itself",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
@@ -554,4 +554,66 @@ fn every_resource_graph_table_is_read() {
         read("policies/assignments/management-groups/mg-platform.yaml")
             .contains("policy: e56962a6-4747-49cd-b67b-bf8b01975c4c\n")
     );
+}
+
+/// The CLI's lists and Resource Graph pages of the same tenant in one folder are the same
+/// facts, not conflicts; pages that lie about themselves are errors, never a panic.
+#[test]
+fn mixed_sources_agree_and_lying_pages_are_refused() {
+    let dir = scratch("mixed");
+    let (cli, original) = contoso_exports(&dir);
+    let graph = dir.join("graph");
+    std::fs::create_dir_all(&graph).unwrap();
+    to_graph(&cli, &graph, 5);
+    for e in std::fs::read_dir(&graph).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().into_string().unwrap();
+        if name.starts_with("graph-") {
+            std::fs::copy(e.path(), cli.join(name)).unwrap();
+        }
+    }
+    let out = dir.join("tree");
+    let o = import_into(&cli, &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("conflict:"), "{}", stdout(&o));
+    assert_eq!(grants(&load(&out)), grants(&original));
+
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    let sub = |id: &str| {
+        format!(
+            r#"{{"id": "/subscriptions/{id}", "name": "Same", "type": "microsoft.resources/subscriptions", "subscriptionId": "{id}", "properties": {{}}}}"#
+        )
+    };
+    std::fs::write(
+        bad.join("a.json"),
+        format!(
+            r#"{{"count": 18446744073709551615, "data": [{}, {}], "skip_token": null, "total_records": 18446744073709551615}}"#,
+            sub("aaaaaaaé-x"),
+            sub("bbbbbbbé-y")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        bad.join("b.json"),
+        r#"{"count": 18446744073709551615, "data": [], "skip_token": "abc", "total_records": "many"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        bad.join("c.json"),
+        r#"{"count": 1, "data": [{"id": "/providers/Microsoft.Management/managementGroups/g", "name": "", "type": "microsoft.management/managementgroups"}], "skip_token": null, "total_records": 1}"#,
+    )
+    .unwrap();
+    let o = import_into(&bad, &dir.join("bad-tree"), &[]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    for want in [
+        "error: a.json at $.count: the page says it holds 18446744073709551615 rows but holds 2",
+        "skipped: a.json at $.data[0]: subscription `Same` has ID `aaaaaaaé-x`, which is not a GUID",
+        "error: b.json at $.total_records: `total_records` is not a whole number",
+        "skipped: c.json at $.data[0]: management group row has no `name`",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+    assert!(!dir.join("bad-tree").exists());
 }

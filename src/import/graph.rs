@@ -32,12 +32,36 @@ pub fn is_page(o: &Map<String, Value>) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub file: String,
-    /// Rows in this page (`count`, else the rows counted).
-    pub count: u64,
-    /// Rows the query matched (`total_records`).
+    /// The Resource Graph table its rows come from (`resourcecontainers`, ...), or `mixed`:
+    /// pages of one query share it, so queries of different tables with the same total are
+    /// not taken for one.
+    pub table: &'static str,
+    /// The rows' IDs, lowercase: a page exported twice adds nothing.
+    pub ids: Vec<String>,
+    /// Rows the query matched (`total_records`), when the page says so as a whole number.
     pub total: Option<u64>,
     /// Whether Azure handed out a token for a next page.
     pub more: bool,
+}
+
+/// The table a row type lives in.
+fn table_of(ty: &str) -> &'static str {
+    if ty == "microsoft.management/managementgroups"
+        || ty.starts_with("microsoft.resources/subscriptions")
+    {
+        "resourcecontainers"
+    } else if ty.starts_with("microsoft.authorization/role")
+        || ty.starts_with("microsoft.authorization/classicadministrators")
+        || ty.starts_with("microsoft.authorization/denyassignments")
+    {
+        "authorizationresources"
+    } else if ty.starts_with("microsoft.authorization/policy")
+        || ty.starts_with("microsoft.policyinsights/")
+    {
+        "policyresources"
+    } else {
+        "resources"
+    }
 }
 
 /// Reads one page's rows into the inventory.
@@ -48,17 +72,28 @@ pub fn add_page(inv: &mut Inventory, page: &Map<String, Value>, file: &str) {
     };
     // Rows of a type canopy does not read, counted per type and said once per file.
     let mut skipped: BTreeMap<String, (usize, &'static str)> = BTreeMap::new();
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut table: Option<&'static str> = None;
     for (i, row) in rows.iter().enumerate() {
         let base = format!("$.data[{i}]");
         let Some(o) = row.as_object() else {
             inv.note(
                 shapes::origin(file, base),
                 NoteKind::Skipped,
-                "a row that is not an object (project whole rows: no `project` in the query)",
+                "a row that is not an object (keep whole rows, or at least `id` and `type`, in the query)",
             );
             continue;
         };
         let ty = str_of(o, "type").unwrap_or("").to_ascii_lowercase();
+        if let Some(id) = str_of(o, "id") {
+            ids.push(id.to_ascii_lowercase());
+        }
+        let here = table_of(&ty);
+        table = match table {
+            None => Some(here),
+            Some(t) if t == here => Some(t),
+            Some(_) => Some("mixed"),
+        };
         if let Err(reason) = add_row(inv, &ty, o, file, &base) {
             let ty = if ty.is_empty() {
                 "(no type)".into()
@@ -79,13 +114,42 @@ pub fn add_page(inv: &mut Inventory, page: &Map<String, Value>, file: &str) {
         );
     }
     let number = |k: &str| page.get(k).and_then(Value::as_u64);
+    let more = page
+        .get("skip_token")
+        .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty()));
+    let at = |k: &str| shapes::origin(file, format!("$.{k}"));
+    if let Some(count) = number("count")
+        && count != rows.len() as u64
+    {
+        inv.note(
+            at("count"),
+            NoteKind::Error,
+            format!(
+                "the page says it holds {count} rows but holds {}: edited or cut short? Export it again",
+                rows.len()
+            ),
+        );
+    }
+    let total = number("total_records");
+    if total.is_none() && page.get("total_records").is_some_and(|t| !t.is_null()) {
+        inv.note(
+            at("total_records"),
+            NoteKind::Error,
+            "`total_records` is not a whole number: canopy cannot tell whether every page was exported",
+        );
+    } else if total.is_none() && more {
+        inv.note(
+            at("skip_token"),
+            NoteKind::Error,
+            "the page has a next page (a skip token) but no `total_records`: canopy cannot tell whether every page was exported",
+        );
+    }
     inv.graph_pages.push(Page {
         file: file.to_string(),
-        count: number("count").unwrap_or(rows.len() as u64),
-        total: number("total_records"),
-        more: page
-            .get("skip_token")
-            .is_some_and(|t| t.as_str().is_some_and(|t| !t.is_empty())),
+        table: table.unwrap_or("resources"),
+        ids,
+        total,
+        more,
     });
 }
 
@@ -101,7 +165,7 @@ fn add_row(
     let at = || shapes::origin(file, base.to_string());
     match ty {
         "microsoft.management/managementgroups" => {
-            let Some(name) = str_of(o, "name") else {
+            let Some(name) = str_of(o, "name").filter(|n| !n.is_empty()) else {
                 inv.note(
                     at(),
                     NoteKind::Skipped,
@@ -121,6 +185,20 @@ fn add_row(
                 })
                 .or_else(|| first_ancestor(details))
                 .map(str::to_string);
+            // A parent given but unreadable would make the group a second root: say so.
+            let given = details.is_some_and(|d| {
+                d.get("parent").is_some_and(|p| !p.is_null())
+                    || d.get("managementGroupAncestorsChain")
+                        .and_then(Value::as_array)
+                        .is_some_and(|c| !c.is_empty())
+            });
+            if parent.is_none() && given {
+                inv.note(
+                    shapes::origin(file, format!("{base}.properties.details.parent")),
+                    NoteKind::Skipped,
+                    format!("management group `{name}`: its parent is given but cannot be read (no `name` or `id`)"),
+                );
+            }
             shapes::add_management_group(
                 inv,
                 ManagementGroup {
@@ -137,6 +215,7 @@ fn add_row(
         }
         "microsoft.resources/subscriptions" => {
             let Some(id) = str_of(o, "subscriptionId")
+                .filter(|s| !s.is_empty())
                 .map(str::to_ascii_lowercase)
                 .or_else(|| str_of(o, "id").and_then(shapes::subscription_of))
             else {
@@ -198,7 +277,9 @@ fn add_row(
         t if t.starts_with("microsoft.authorization/") => {
             Err("an authorization object canopy does not model")
         }
-        "" => Err("a row without `type` (project whole rows: no `project` in the query)"),
+        "" => {
+            Err("a row without `type` (keep whole rows, or at least `id` and `type`, in the query)")
+        }
         _ => {
             // Anything else with a resource ID below a resource group is a resource.
             let id = str_of(o, "id").unwrap_or("");
@@ -259,34 +340,41 @@ fn flatten(o: &Map<String, Value>, rename: Option<&str>) -> Map<String, Value> {
     flat
 }
 
-/// Notes pages missing from a query's export: pages of one query share its `total_records`,
-/// so when the rows of the pages with the same total add up to less, some were not
-/// exported. A page cut short with no token (a `limit` or `take` in the query) is noted too.
+/// Notes pages missing from a query's export. Pages of one query share its table and its
+/// `total_records`, so the distinct rows of the pages with the same table and total must be
+/// exactly that many: fewer, and a page was not exported; more, and the pages are of several
+/// queries or the data changed between pages (Resource Graph does not freeze it). A page cut
+/// short with no token (a `limit` or `take` in the query) is noted too.
 pub fn check_pages(inv: &mut Inventory) {
-    let mut by_total: BTreeMap<u64, Vec<&Page>> = BTreeMap::new();
+    let mut by_query: BTreeMap<(&'static str, u64), Vec<&Page>> = BTreeMap::new();
     for p in &inv.graph_pages {
         if let Some(t) = p.total {
-            by_total.entry(t).or_default().push(p);
+            by_query.entry((p.table, t)).or_default().push(p);
         }
     }
     let mut notes = Vec::new();
-    for (total, pages) in by_total {
-        let rows: u64 = pages.iter().map(|p| p.count).sum();
-        if rows >= total {
+    for ((table, total), pages) in by_query {
+        let distinct: std::collections::BTreeSet<&str> = pages
+            .iter()
+            .flat_map(|p| p.ids.iter().map(String::as_str))
+            .collect();
+        let rows = distinct.len() as u64;
+        if rows == total {
             continue;
         }
-        let first = pages[0];
-        let hint = if pages.iter().any(|p| p.more) {
+        let hint = if rows > total {
+            "pages of more than one query, or the data changed while paging: export the query again, all its pages in one run"
+        } else if pages.iter().any(|p| p.more) {
             "export the next pages with `az graph query ... --skip-token TOKEN` until no token is printed (scripts/export-graph.sh does)"
         } else {
             "the query was cut short without a skip token (a `limit` or `take` in it?): page with --first 1000 and --skip-token instead"
         };
         let files: Vec<&str> = pages.iter().map(|p| p.file.as_str()).collect();
         notes.push(Note {
-            origin: shapes::origin(&first.file, "$.total_records".into()),
+            origin: shapes::origin(&pages[0].file, "$.total_records".into()),
             kind: NoteKind::Error,
             message: format!(
-                "a Resource Graph query matched {total} rows but its {} ({}) hold {rows}: {hint}",
+                "a Resource Graph query of {table} matched {total} rows but its {} ({}) hold {rows} distinct rows: {hint}",
                 crate::report::plural(pages.len(), "page"),
                 files.join(", ")
             ),
@@ -314,23 +402,48 @@ mod tests {
     #[test]
     fn pages_of_one_query_must_add_up_to_its_total() {
         let mut inv = Inventory::default();
-        let page = |file: &str, count, more| Page {
+        let page = |file: &str, table, ids: std::ops::Range<u32>, total, more| Page {
             file: file.into(),
-            count,
-            total: Some(2500),
+            table,
+            ids: ids.map(|i| format!("/x/{i}")).collect(),
+            total: Some(total),
             more,
         };
-        inv.graph_pages = vec![page("a.json", 1000, true), page("b.json", 1000, true)];
+        let a = "authorizationresources";
+        inv.graph_pages = vec![
+            page("a.json", a, 0..1000, 2500, true),
+            page("b.json", a, 1000..2000, 2500, true),
+        ];
         check_pages(&mut inv);
         assert_eq!(inv.notes.len(), 1);
         assert!(
             inv.notes[0]
                 .message
-                .contains("matched 2500 rows but its 2 pages")
+                .contains("matched 2500 rows but its 2 pages"),
+            "{:?}",
+            inv.notes
         );
+        // A page exported twice does not stand in for the missing one.
         inv.notes.clear();
-        inv.graph_pages.push(page("c.json", 500, false));
+        inv.graph_pages
+            .push(page("b-again.json", a, 1000..2000, 2500, true));
         check_pages(&mut inv);
-        assert!(inv.notes.is_empty());
+        assert_eq!(inv.notes.len(), 1);
+        inv.notes.clear();
+        inv.graph_pages
+            .push(page("c.json", a, 2000..2500, 2500, false));
+        check_pages(&mut inv);
+        assert!(inv.notes.is_empty(), "{:?}", inv.notes);
+        // Another table's query with the same total is not pooled with this one.
+        inv.graph_pages
+            .push(page("d.json", "policyresources", 0..1000, 2500, true));
+        check_pages(&mut inv);
+        assert_eq!(inv.notes.len(), 1);
+        assert!(inv.notes[0].message.contains("query of policyresources"));
+        // More distinct rows than the total: several queries, or data that moved.
+        inv.notes.clear();
+        inv.graph_pages = vec![page("e.json", a, 0..20, 15, false)];
+        check_pages(&mut inv);
+        assert!(inv.notes[0].message.contains("more than one query"));
     }
 }

@@ -150,6 +150,9 @@ pub struct RoleAssignment {
     pub principal_type: Option<String>,
     /// The role by name as Azure printed it (`roleDefinitionName`), else its GUID.
     pub role: String,
+    /// The role's GUID, from `roleDefinitionId`: what two exports of one assignment are
+    /// compared by (the CLI names the role, Resource Graph gives only the ID).
+    pub role_id: Option<String>,
     pub scope: String,
     pub description: Option<String>,
     pub condition: Option<String>,

@@ -304,13 +304,14 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
             ) else {
                 return;
             };
+            let role_id = str_of(o, "roleDefinitionId")
+                .and_then(|r| r.rsplit('/').next())
+                .filter(|g| !g.is_empty())
+                .map(str::to_ascii_lowercase);
             let role = str_of(o, "roleDefinitionName")
+                .filter(|n| !n.is_empty())
                 .map(str::to_string)
-                .or_else(|| {
-                    str_of(o, "roleDefinitionId")
-                        .and_then(|r| r.rsplit('/').next())
-                        .map(str::to_string)
-                });
+                .or_else(|| role_id.clone());
             let Some(role) = role else {
                 need(inv, "roleDefinitionName");
                 return;
@@ -341,6 +342,7 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
                 principal_id,
                 principal_type,
                 role,
+                role_id,
                 scope,
                 description: str_of(o, "description")
                     .filter(|d| !d.is_empty())
@@ -521,7 +523,10 @@ fn same_role(a: &CustomRole, b: &CustomRole) -> bool {
 fn same_role_assignment(a: &RoleAssignment, b: &RoleAssignment) -> bool {
     a.principal_id.eq_ignore_ascii_case(&b.principal_id)
         && a.scope.eq_ignore_ascii_case(&b.scope)
-        && a.role.eq_ignore_ascii_case(&b.role)
+        && match (&a.role_id, &b.role_id) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.role.eq_ignore_ascii_case(&b.role),
+        }
         && a.condition == b.condition
 }
 
@@ -611,6 +616,15 @@ pub fn absorb(into: &mut Inventory, from: Inventory) {
 }
 
 pub(super) fn merge_subscription(inv: &mut Inventory, fact: Subscription) {
+    // Every scope and file name is built from the ID: only a GUID is one.
+    if !crate::load::kinds::is_guid(&fact.id) {
+        let message = format!(
+            "subscription `{}` has ID `{}`, which is not a GUID",
+            fact.name, fact.id
+        );
+        inv.note(fact.origin, NoteKind::Skipped, message);
+        return;
+    }
     let key = fact.id.to_ascii_lowercase();
     match inv.subscriptions.get_mut(&key) {
         None => {

@@ -303,7 +303,7 @@ pub fn tree(inv: &Inventory) -> (Tree, Vec<Note>) {
     for (key, s) in &inv.subscriptions {
         let base = slug(&s.name);
         let fname = if slugs[&base] > 1 {
-            format!("{base}-{}", &key[..key.len().min(8)])
+            format!("{base}-{}", key.chars().take(8).collect::<String>())
         } else {
             base
         };
