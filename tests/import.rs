@@ -617,3 +617,36 @@ fn mixed_sources_agree_and_lying_pages_are_refused() {
     }
     assert!(!dir.join("bad-tree").exists());
 }
+
+/// The AAD Graph objects that Azure CLI 2.36 and older print for `az ad ... list`
+/// (`objectId`, `objectType`, no `@odata.type`) are read as the Microsoft Graph ones are.
+#[test]
+fn aad_graph_exports_of_older_clis_are_read() {
+    let dir = scratch("aad-graph");
+    let out = dir.join("tree");
+    let o = import_into(Path::new("tests/exports/aad-graph"), &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("2 users, 1 group, 1 service principal"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains(
+            "read members-7d96660a-02e1-4112-9515-1762d0cb66b7.json: az ad group member list"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let t = load(&out).tenant;
+    let p = |n: &str| t.principal(t.find_principal(n).unwrap());
+    let group = p("sg-platform-admins");
+    assert_eq!(group.members.len(), 1);
+    assert_eq!(group.members[0].0.value, "lee.chen@contoso.com");
+    let partner = p("partner_fabrikam.com#EXT#@contoso.onmicrosoft.com");
+    assert!(partner.guest && !partner.enabled.value);
+    assert_eq!(
+        p("sp-deploy-pipeline").object_id.as_ref().unwrap().value,
+        "f2bb46c6-b19e-4504-b5b2-ef896ef6f861"
+    );
+}

@@ -118,7 +118,16 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
             });
             return;
         };
-        let here = shapes::shape_of(&o);
+        // AAD Graph member lists (Azure CLI 2.36 and older) have no `@odata.type`, only each
+        // object's `objectType`: in a file named for its group, they are its members.
+        let here = shapes::shape_of(&o).map(|h| match h {
+            shapes::Shape::User | shapes::Shape::Group | shapes::Shape::ServicePrincipal
+                if member_of.is_some() && o.contains_key("objectType") =>
+            {
+                shapes::Shape::Member
+            }
+            h => h,
+        });
         let s = match (shape, here) {
             (None, Some(h)) => {
                 shape = Some(h);
@@ -143,7 +152,10 @@ fn read_file(inv: &mut Inventory, exports: &Path, path: &Path) {
             }
         };
         if s == shapes::Shape::Member
-            && let Some(id) = o.get("id").and_then(Value::as_str)
+            && let Some(id) = o
+                .get("id")
+                .or_else(|| o.get("objectId"))
+                .and_then(Value::as_str)
         {
             members.push(id.to_ascii_lowercase());
         }

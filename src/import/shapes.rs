@@ -233,7 +233,10 @@ pub fn add(inv: &mut Inventory, shape: Shape, o: &Map<String, Value>, file: &str
                 Shape::User => Some(PrincipalKind::User),
                 Shape::Group => Some(PrincipalKind::Group),
                 Shape::ServicePrincipal => Some(PrincipalKind::ServicePrincipal),
-                _ => str_of(o, "@odata.type").and_then(PrincipalKind::parse),
+                // Graph's `@odata.type`; AAD Graph's `objectType` (Azure CLI 2.36 and older).
+                _ => str_of(o, "@odata.type")
+                    .or_else(|| str_of(o, "objectType"))
+                    .and_then(PrincipalKind::parse),
             };
             let Some(kind) = kind else {
                 let ty = str_of(o, "@odata.type").unwrap_or("?");
@@ -667,7 +670,11 @@ fn merge_principal(inv: &mut Inventory, p: Principal) {
 }
 
 fn principal(kind: PrincipalKind, o: &Map<String, Value>, at: Origin) -> Option<Principal> {
-    let object_id = str_of(o, "id")?.to_string();
+    // `objectId` in the AAD Graph objects of Azure CLI 2.36 and older.
+    let object_id = str_of(o, "id")
+        .or_else(|| str_of(o, "objectId"))
+        .filter(|id| !id.is_empty())?
+        .to_string();
     let display_name = str_of(o, "displayName").map(str::to_string);
     let name = match kind {
         PrincipalKind::User => str_of(o, "userPrincipalName")
