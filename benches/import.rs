@@ -76,6 +76,7 @@ fn main() {
                 "--out".as_ref(),
                 &os(&out),
             ],
+            &[],
         );
         let stdout = String::from_utf8_lossy(&o.stdout);
         let stderr = String::from_utf8_lossy(&o.stderr);
@@ -130,6 +131,7 @@ fn main() {
             "--out".as_ref(),
             &os(&graph_out),
         ],
+        &[],
     );
     println!(
         "  import of the Resource Graph pages: {wall:.2} s wall{}, exit {:?}",

@@ -48,6 +48,7 @@ fn main() {
                 page.as_os_str(),
                 tree.as_os_str(),
             ],
+            &[],
         );
         println!(
             "  canopy report --html, run {run}: {wall:.2} s wall{}\n    {}",

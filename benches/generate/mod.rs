@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the generator's output changes, so that a kept tree is regenerated.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// Azure's hard limits the generator must stay under.
 const MAX_MANAGEMENT_GROUPS: usize = 10_000;
@@ -52,6 +52,8 @@ pub struct Params {
     pub policy_definitions: usize,
     pub policy_assignments: usize,
     pub policy_exemptions: usize,
+    /// Resources in all, spread over the subscriptions' resource groups (about).
+    pub resources: usize,
     pub seed: u64,
 }
 
@@ -68,6 +70,7 @@ impl Default for Params {
             policy_definitions: 10,
             policy_assignments: 300,
             policy_exemptions: 50,
+            resources: 48_000,
             seed: 0x5eed_cafe_f00d_d00d,
         }
     }
@@ -89,6 +92,7 @@ impl Params {
             policy_definitions: s(d.policy_definitions),
             policy_assignments: s(d.policy_assignments),
             policy_exemptions: s(d.policy_exemptions),
+            resources: s(d.resources),
             seed: d.seed,
         }
     }
@@ -96,6 +100,53 @@ impl Params {
     /// A tenant at Azure's limits (10,000 management groups, 10,000 subscriptions, 100,000
     /// users, 10,000 groups, 200,000 role assignments), the counts multiplied by `scale`:
     /// what the import and report benchmarks measure.
+    /// The issue #10 scales by name: `small`, `medium` (the default), `large`, `limits`.
+    #[allow(dead_code)] // not every benchmark takes a named scale
+    pub fn named(name: &str) -> Option<Params> {
+        let d = Params::default();
+        let large = Params {
+            management_groups: 5_000,
+            subscriptions: 5_000,
+            users: 100_000,
+            groups: 10_000,
+            service_principals: 2_500,
+            custom_roles: 200,
+            role_assignments: 200_000,
+            policy_definitions: 20,
+            policy_assignments: 500,
+            policy_exemptions: 100,
+            resources: 400_000,
+            ..d
+        };
+        Some(match name {
+            "small" => Params {
+                management_groups: 50,
+                subscriptions: 40,
+                users: 500,
+                groups: 50,
+                service_principals: 20,
+                custom_roles: 5,
+                role_assignments: 1_000,
+                policy_definitions: 5,
+                policy_assignments: 20,
+                policy_exemptions: 5,
+                resources: 1_000,
+                ..d
+            },
+            "medium" => d,
+            "large" => large,
+            // 10,000 groups fill every level to depth 6 (level_sizes spreads them).
+            "limits" => Params {
+                management_groups: MAX_MANAGEMENT_GROUPS,
+                subscriptions: 10_000,
+                ..large
+            },
+            _ => return None,
+        })
+    }
+
+    /// The import and report benchmarks' tenant: Azure's limits of groups and subscriptions,
+    /// with 50,000 resources (the exports' volume is in the assignments).
     #[allow(dead_code)] // not every benchmark measures the limits
     pub fn limits(scale: f64) -> Params {
         let s = |n: usize| ((n as f64 * scale).round() as usize).max(1);
@@ -110,6 +161,7 @@ impl Params {
             policy_definitions: s(20),
             policy_assignments: s(500),
             policy_exemptions: s(100),
+            resources: s(50_000),
             ..Params::default()
         }
     }
@@ -842,9 +894,14 @@ fn resource_name(ty: &str, app: &str, env: &str, sub: usize, n: usize) -> String
         "Microsoft.Compute/virtualMachines" => format!("vm-{app}-{env}-{n:02}"),
         "Microsoft.Compute/disks" => format!("disk-{app}-{env}-{n:02}"),
         "Microsoft.Storage/storageAccounts" => {
-            let mut s = format!("st{app}{short_env}{sub:04}{n}");
-            s.truncate(24);
-            s
+            // At most 2 + 6 + 4 + 5 + 3 = 20 of the 24 characters Azure allows, so names
+            // stay unique however many accounts a resource group holds.
+            let app: String = app
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(6)
+                .collect();
+            format!("st{app}{short_env}{sub:05}{n:03}")
         }
         "Microsoft.KeyVault/vaults" => format!("kv-{app}-{short_env}-{sub:04}{n}"),
         "Microsoft.Network/virtualNetworks" => format!("vnet-{app}-{env}-{n:02}"),
@@ -874,6 +931,9 @@ fn generate_subscriptions(p: &Params, rng: &mut Rng, mgs: &[Mg]) -> Vec<Sub> {
         .filter(|&i| mgs[i].level >= 1 && mgs[i].level < 3)
         .collect();
     let mut subs = Vec::with_capacity(p.subscriptions);
+    // Resource groups per subscription are 1 or 2: 1.5 on average.
+    let per_group = (p.resources as f64 / (p.subscriptions.max(1) as f64 * 1.5)).round() as usize;
+    let per_group = per_group.max(1);
     for i in 0..p.subscriptions {
         let unit = *rng.pick(UNITS);
         let app = *rng.pick(APPS);
@@ -893,7 +953,8 @@ fn generate_subscriptions(p: &Params, rng: &mut Rng, mgs: &[Mg]) -> Vec<Sub> {
             let location = *rng.pick(LOCATIONS);
             let name = format!("rg-{app}-{env}-{}-{k}", purposes[(i + k) % purposes.len()]);
             let mut resources = Vec::new();
-            for n in 0..rng.range(1, 4) {
+            // Resource groups hold `per_group` resources on average (at least one each).
+            for n in 0..rng.range(1, (2 * per_group).max(2)) {
                 let ty = *rng.pick(RESOURCE_TYPES);
                 let name = resource_name(ty, app, env, i, n);
                 resources.push(Resource { ty, name });
@@ -2000,6 +2061,7 @@ fn write_policies(
 pub fn run_timed(
     program: &str,
     args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
 ) -> (std::process::Output, f64, Option<String>) {
     use std::process::Command;
     let timed = Path::new("/usr/bin/time").exists();
@@ -2011,7 +2073,11 @@ pub fn run_timed(
         Command::new(program)
     };
     let t = std::time::Instant::now();
-    let o = cmd.args(args).output().expect("the program runs");
+    let o = cmd
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the program runs");
     let wall = t.elapsed().as_secs_f64();
     let line = String::from_utf8_lossy(&o.stderr)
         .lines()
