@@ -3,10 +3,8 @@
 
 use std::sync::LazyLock;
 
-use rustc_hash::FxHashMap;
-
 use super::format::namespace;
-use super::{CaseInsensitive, Operation, cmp_ignore_ascii_case, lookup, operations};
+use super::{Operation, cmp_ignore_ascii_case, operations};
 
 /// Which published operations a pattern matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,16 +40,22 @@ fn kind(op: &Operation) -> Kinds {
     if op.is_data_action { DATA } else { CONTROL }
 }
 
-/// Each name (case-insensitively) and the kinds of operation published under it: Azure
-/// publishes some names more than once, occasionally with different data-action flags.
-static EXACT: LazyLock<FxHashMap<CaseInsensitive<'static>, Kinds>> = LazyLock::new(|| {
+/// The kinds of operation published under `name` (case-insensitively): Azure publishes some
+/// names more than once, occasionally with different data-action flags. A binary search in
+/// [`SORTED`], not a hash map: building a map of 24,680 case-folded names cost a small tree's
+/// check several milliseconds, and the sorted index is built anyway (in linear time, as the
+/// catalogue comes sorted).
+fn exact_kinds(name: &str) -> Kinds {
     let ops = operations();
-    let mut map = FxHashMap::with_capacity_and_hasher(ops.len(), Default::default());
-    for op in ops {
-        *map.entry(CaseInsensitive(&op.name)).or_insert(0) |= kind(op);
-    }
-    map
-});
+    let sorted = &**SORTED;
+    let start =
+        sorted.partition_point(|&i| cmp_ignore_ascii_case(&ops[i as usize].name, name).is_lt());
+    sorted[start..]
+        .iter()
+        .map(|&i| &ops[i as usize])
+        .take_while(|op| op.name.eq_ignore_ascii_case(name))
+        .fold(0, |k, op| k | kind(op))
+}
 
 /// Indices into [`operations`], ordered by ASCII-lowercased name, so that all operations
 /// starting with a given literal prefix form one contiguous run found by binary search.
@@ -127,13 +131,13 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 
 /// Which published operations `pattern` matches (see [`action_matches`]).
 ///
-/// Exact names are one hash lookup. A wildcard pattern is tested only against the operations
+/// Exact names are one binary search. A wildcard pattern is tested only against the operations
 /// sharing its literal prefix (the text before the first `*`), found by binary search in a
 /// lowercase-sorted index; only a pattern starting with `*` scans every operation. The scan
 /// stops as soon as both kinds have been seen.
 pub fn classify_pattern(pattern: &str) -> PatternMatch {
     let Some(star) = pattern.find('*') else {
-        return PatternMatch::from_kinds(lookup(&EXACT, pattern).unwrap_or(0));
+        return PatternMatch::from_kinds(exact_kinds(pattern));
     };
     let ops = operations();
     let prefix = &pattern[..star];

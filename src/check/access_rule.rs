@@ -210,10 +210,10 @@ fn reach(t: &Tenant, granted: ScopeId, rule: ScopeId) -> Option<ScopeId> {
     }
 }
 
-/// The operations a rule's patterns stand for, whatever the role: a pattern without a
-/// wildcard is itself; a wildcard pattern is every published operation of its plane that it
-/// matches. Computed once per rule.
-fn published_ops(rule: &AccessRule) -> Vec<Op<'_>> {
+/// The operations a rule's patterns stand for, whatever the role, one group per pattern: a
+/// pattern without a wildcard is itself; a wildcard pattern is every published operation of
+/// its plane that it matches. Computed once per rule.
+fn published_ops(rule: &AccessRule) -> Vec<Published<'_>> {
     let mut out = Vec::new();
     for (patterns, plane) in [
         (&rule.actions, Plane::Control),
@@ -221,21 +221,80 @@ fn published_ops(rule: &AccessRule) -> Vec<Op<'_>> {
     ] {
         for p in patterns {
             let pattern = p.value.as_str();
-            if !pattern.contains('*') {
-                out.push((std::borrow::Cow::Borrowed(pattern), plane));
-                continue;
-            }
-            let data = plane == Plane::Data;
-            out.extend(
+            let ops = if !pattern.contains('*') {
+                vec![(std::borrow::Cow::Borrowed(pattern), plane)]
+            } else {
+                let data = plane == Plane::Data;
                 builtin::operations()
                     .iter()
                     .filter(|op| op.is_data_action == data)
                     .filter(|op| builtin::action_matches(pattern, &op.name))
-                    .map(|op| (std::borrow::Cow::Borrowed(&*op.name), plane)),
-            );
+                    .map(|op| (std::borrow::Cow::Borrowed(&*op.name), plane))
+                    .collect()
+            };
+            out.push(Published {
+                pattern,
+                plane,
+                ops,
+            });
         }
     }
     out
+}
+
+/// The operations one pattern of a rule stands for.
+struct Published<'a> {
+    pattern: &'a str,
+    plane: Plane,
+    ops: Vec<Op<'a>>,
+}
+
+/// Whether some operation could match both patterns: it would start with both literal
+/// heads (text before the first `*`) and end with both tails (after the last `*`), so one
+/// head must begin the other and one tail must end the other. Never false for patterns
+/// that share an operation; lets a role whose actions are all `*/read` skip a `*/write`
+/// rule's thousands of operations at once.
+fn may_overlap(a: &str, b: &str) -> bool {
+    fn parts(p: &str) -> (&[u8], &[u8]) {
+        let p = p.as_bytes();
+        match (
+            p.iter().position(|&c| c == b'*'),
+            p.iter().rposition(|&c| c == b'*'),
+        ) {
+            (Some(f), Some(l)) => (&p[..f], &p[l + 1..]),
+            _ => (p, p),
+        }
+    }
+    let ((ha, ta), (hb, tb)) = (parts(a), parts(b));
+    let n = ha.len().min(hb.len());
+    let m = ta.len().min(tb.len());
+    ha[..n].eq_ignore_ascii_case(&hb[..n])
+        && ta[ta.len() - m..].eq_ignore_ascii_case(&tb[tb.len() - m..])
+}
+
+/// A role's allow patterns of a plane (every block's).
+fn allow_patterns(t: &Tenant, role: RoleRef, plane: Plane) -> Vec<&str> {
+    match role {
+        RoleRef::BuiltIn(r) => r
+            .permissions
+            .iter()
+            .flat_map(|b| match plane {
+                Plane::Control => &b.actions,
+                Plane::Data => &b.data_actions,
+            })
+            .map(|a| &**a)
+            .collect(),
+        RoleRef::Custom(id) => {
+            let r = t.custom_role(id);
+            match plane {
+                Plane::Control => &r.actions,
+                Plane::Data => &r.data_actions,
+            }
+            .iter()
+            .map(|a| a.value.as_str())
+            .collect()
+        }
+    }
 }
 
 /// The operations a rule's patterns stand for with a role: the published ones, plus any
@@ -244,10 +303,17 @@ fn published_ops(rule: &AccessRule) -> Vec<Op<'_>> {
 fn candidate_ops<'a>(
     t: &'a Tenant,
     rule: &'a AccessRule,
-    published: &[Op<'a>],
+    published: &[Published<'a>],
     role: RoleRef,
 ) -> Vec<Op<'a>> {
-    let mut out = published.to_vec();
+    // Only the patterns some allow pattern of the role may overlap can hold what it grants.
+    let mut out: Vec<Op<'a>> = Vec::new();
+    for group in published {
+        let allows = allow_patterns(t, role, group.plane);
+        if allows.iter().any(|a| may_overlap(a, group.pattern)) {
+            out.extend(group.ops.iter().cloned());
+        }
+    }
     let RoleRef::Custom(id) = role else {
         return out;
     };
@@ -307,7 +373,7 @@ impl RoleOps<'_> {
 struct Granted<'a> {
     t: &'a Tenant,
     rule: &'a AccessRule,
-    published: Vec<Op<'a>>,
+    published: Vec<Published<'a>>,
     cache: rustc_hash::FxHashMap<(bool, usize), RoleOps<'a>>,
 }
 
@@ -886,4 +952,45 @@ fn denied_below<'a>(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_overlap;
+
+    #[test]
+    fn patterns_overlap_unless_their_heads_or_tails_disagree() {
+        // Azure wildcards: `*` matches any run of characters, case-insensitively.
+        assert!(!may_overlap("*/read", "*/write"));
+        assert!(!may_overlap(
+            "Microsoft.Storage/*",
+            "Microsoft.Compute/*/write"
+        ));
+        assert!(may_overlap("*", "*/write"));
+        assert!(may_overlap("Microsoft.Compute/*", "*/write"));
+        assert!(may_overlap(
+            "microsoft.compute/virtualMachines/*",
+            "Microsoft.Compute/*/write"
+        ));
+        assert!(may_overlap("Microsoft.Web/sites/write", "*/write"));
+        assert!(!may_overlap("Microsoft.Web/sites/read", "*/write"));
+        // Conservative, never wrong: two different literals of one length only if equal.
+        assert!(!may_overlap("Microsoft.A/x/read", "Microsoft.B/x/read"));
+        // Whatever the patterns, an operation both match makes them overlap.
+        for (a, b, op) in [
+            (
+                "*/action",
+                "Microsoft.Compute/*",
+                "Microsoft.Compute/virtualMachines/start/action",
+            ),
+            (
+                "*",
+                "Microsoft.KeyVault/vaults/secrets/*",
+                "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            ),
+        ] {
+            assert!(crate::builtin::action_matches(a, op) && crate::builtin::action_matches(b, op));
+            assert!(may_overlap(a, b));
+        }
+    }
 }
