@@ -505,7 +505,7 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
         .collect();
     for g in grants(t, access.now()) {
         let role_named = rule.roles.iter().any(|(_, r)| *r == g.role);
-        if !role_named && (!by_actions || granted.ops(g.role).ops.is_empty()) {
+        if !role_named && !by_actions {
             continue;
         }
         // Every rule scope the grant reaches: a deny assignment may take the access away in
@@ -525,6 +525,14 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
                 .any(|d| t.scopes.contains(d.scope, at) || t.scopes.contains(at, d.scope))
         });
         let n = holders.of(t, g.assignee).len();
+        // Only a grant someone the rule is about holds is worth expanding into operations
+        // (a guests rule has no business with every Owner's thousands of them).
+        let anyone = holders.walk[..n]
+            .iter()
+            .any(|(p, _)| selected[p.index()] && t.principal(*p).enabled.value);
+        if !anyone || (!role_named && granted.ops(g.role).ops.is_empty()) {
+            continue;
+        }
         for i in 0..n {
             let p = holders.walk[i].0;
             if !selected[p.index()] || !t.principal(p).enabled.value {
