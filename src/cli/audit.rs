@@ -24,7 +24,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Effective access and exemption expiry as of this RFC 3339 time instead of now; the
-    /// report is dated with it.
+    /// header shows it beside when the report was made.
     #[arg(long, value_name = "TIMESTAMP")]
     pub at: Option<jiff::Timestamp>,
 }
