@@ -11,20 +11,14 @@ mod export;
 #[allow(dead_code)]
 mod generate;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 fn main() {
-    let scale: f64 = std::env::var("CANOPY_IMPORT_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale = generate::env_scale("CANOPY_IMPORT_SCALE");
     let params = generate::Params::limits(scale);
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let base = target.join("bench-import");
+    let base = generate::bench_dir("bench-import");
     let (tree, exports, out) = (
         base.join("tree"),
         base.join("exports"),
@@ -47,13 +41,7 @@ fn main() {
     let t = Instant::now();
     let a = canopy::load(&tree).expect("tree loads");
     export::export(&a.tenant, &exports);
-    let (files, bytes) = walkdir::WalkDir::new(&exports)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .fold((0usize, 0u64), |(n, b), e| {
-            (n + 1, b + e.metadata().map_or(0, |m| m.len()))
-        });
+    let (files, bytes) = generate::folder_size(&exports);
     println!(
         "  exported: {files} files, {:.1} MB in {:.1} s",
         bytes as f64 / 1e6,
@@ -109,13 +97,7 @@ fn main() {
     std::fs::create_dir_all(&graph).expect("bench folders");
     let t = Instant::now();
     export::to_graph(&exports, &graph, 1000);
-    let (files, bytes) = walkdir::WalkDir::new(&graph)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .fold((0usize, 0u64), |(n, b), e| {
-            (n + 1, b + e.metadata().map_or(0, |m| m.len()))
-        });
+    let (files, bytes) = generate::folder_size(&graph);
     println!(
         "  rewritten as Resource Graph pages: {files} files, {:.1} MB in {:.1} s",
         bytes as f64 / 1e6,

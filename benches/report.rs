@@ -10,20 +10,14 @@
 #[allow(dead_code)]
 mod generate;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 fn main() {
-    let scale: f64 = std::env::var("CANOPY_REPORT_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale = generate::env_scale("CANOPY_REPORT_SCALE");
     let params = generate::Params::limits(scale);
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let base = target.join("bench-report");
+    let base = generate::bench_dir("bench-report");
     let tree = base.join("tree");
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&tree).expect("bench folder");

@@ -67,9 +67,6 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3)
         .max(1);
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
     let canopy = env!("CARGO_BIN_EXE_canopy");
     let me = std::env::current_exe().expect("the benchmark's own path");
     let me = me.to_str().expect("a UTF-8 path");
@@ -79,7 +76,7 @@ fn main() {
             println!("  unknown scale `{name}` (small, medium, large, limits)");
             continue;
         };
-        let tree = target.join("bench-scales").join(name);
+        let tree = generate::bench_dir("bench-scales").join(name);
         let stamp = tree.join(".canopy-bench");
         let fingerprint = params.fingerprint();
         if std::fs::read_to_string(&stamp).ok().as_deref() != Some(fingerprint.as_str()) {
@@ -90,12 +87,7 @@ fn main() {
             std::fs::write(&stamp, &fingerprint).expect("stamp");
             println!("  generated `{name}` in {:.1} s", t.elapsed().as_secs_f64());
         }
-        let bytes: u64 = walkdir::WalkDir::new(&tree)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| e.metadata().map_or(0, |m| m.len()))
-            .sum();
+        let (_, bytes) = generate::folder_size(&tree);
         println!(
             "\n{name}: {params:?}\n  tree: {:.1} MB on disk",
             bytes as f64 / 1e6

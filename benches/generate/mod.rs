@@ -2086,3 +2086,33 @@ pub fn run_timed(
         .map(str::to_string);
     (o, wall, line)
 }
+
+/// Files below `dir` and their bytes.
+#[allow(dead_code)] // not every benchmark weighs a folder
+pub fn folder_size(dir: &Path) -> (usize, u64) {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .fold((0, 0), |(n, b), e| {
+            (n + 1, b + e.metadata().map_or(0, |m| m.len()))
+        })
+}
+
+/// `target/<name>` (or under `$CARGO_TARGET_DIR`): where a benchmark keeps its trees.
+#[allow(dead_code)] // not every benchmark keeps a folder
+pub fn bench_dir(name: &str) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join(name)
+}
+
+/// A scale factor from the environment variable `var`, 1 when unset.
+#[allow(dead_code)] // not every benchmark is scaled
+pub fn env_scale(var: &str) -> f64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
