@@ -20,17 +20,13 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 fn floor(dir: &Path) {
-    // The files canopy would read, walked the same way.
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+    // The files canopy would read, walked by canopy's own walk (hidden folders skipped).
+    let files: Vec<PathBuf> = canopy::load::walk(dir, &canopy::config::Config::default())
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| {
-            e.path()
-                .extension()
-                .is_some_and(|x| x == "yaml" || x == "yml")
+        .filter_map(|w| match w {
+            canopy::load::Walked::File { path, .. } => Some(path),
+            _ => None,
         })
-        .map(|e| e.into_path())
         .collect();
     let texts: Vec<String> = files
         .par_iter()
