@@ -7,11 +7,11 @@
 //! `CANOPY_REPORT_SCALE` (default 1) multiplies the counts. The tree is kept in
 //! `target/bench-report/`.
 
+#[path = "../tests/support/browser.rs"]
+mod browser;
 #[allow(dead_code)]
 mod generate;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 fn main() {
@@ -53,31 +53,13 @@ fn main() {
     }
     let size = std::fs::metadata(&page).map_or(0, |m| m.len());
     println!("  the page: {:.1} MB", size as f64 / 1e6);
-    let browser = Path::new("/usr/bin/chromium");
-    if !browser.exists() {
-        println!("  no /usr/bin/chromium: the page's load time is not measured");
+    let Some(browser) = browser::find() else {
+        println!("  no Chromium under /usr/bin: the page's load time is not measured");
         return;
-    }
+    };
     let t = Instant::now();
-    let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            base.join("profile").display()
-        ))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
+    let url = format!("file://{}", page.display());
+    let o = browser::headless(&browser, &base.join("profile"), &["--dump-dom", &url]);
     let dom = String::from_utf8_lossy(&o.stdout);
     let attr = |name: &str| {
         let key = format!("{name}=\"");

@@ -7,6 +7,10 @@
 //! says so and passes, unless `CANOPY_REQUIRE_BROWSER=1` (set by `.ci/run`), when it fails.
 //! `CANOPY_UPDATE_SCREENSHOT=1` also writes the README's screenshot, `docs/report-contoso.png`.
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::headless;
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -207,10 +211,7 @@ fn hostile_names_are_escaped() {
 }
 
 fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .map(|c| Path::new("/usr/bin").join(c))
-        .find(|p| p.exists());
+    let found = browser::find();
     if found.is_none() {
         assert!(
             std::env::var_os("CANOPY_REQUIRE_BROWSER").is_none(),
@@ -219,29 +220,6 @@ fn chromium() -> Option<PathBuf> {
         eprintln!("no Chromium under /usr/bin: the browser test is skipped");
     }
     found
-}
-
-/// Chromium, headless and offline, as this machine's notes say it runs without a network.
-fn headless(browser: &Path, profile: &Path, args: &[&str]) -> Output {
-    Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .output()
-        .expect("chromium runs")
 }
 
 #[test]
