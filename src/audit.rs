@@ -353,17 +353,36 @@ impl AuditData {
             }
         }
 
-        // Effective access of every enabled principal, groups included, in parallel.
+        // Effective access of every enabled principal, groups included, and the deny
+        // assignments naming each principal, in parallel, from one walk of its memberships.
         let access = Access::new(t, now);
-        let per_principal: Vec<Vec<Vec<u32>>> = (0..t.principals.len())
+        // Per principal: its grant rows and its denial rows.
+        type Rows = Vec<Vec<u32>>;
+        let per_principal: Vec<(Rows, Rows)> = (0..t.principals.len())
             .into_par_iter()
             .map(|i| {
                 let p = PrincipalId(i as u32);
-                if !t.principal(p).enabled.value {
-                    return Vec::new();
+                let enabled = t.principal(p).enabled.value;
+                if !enabled && t.deny_assignments.is_empty() {
+                    return (Vec::new(), Vec::new());
                 }
-                let (active, eligible) = access.grants_of(p);
-                active
+                let memberships = access.memberships(p);
+                let denials = t
+                    .deny_assignments
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, d)| {
+                        let path = crate::access::deny_names(d, &memberships, p)?;
+                        let mut row = vec![p.0, k as u32];
+                        row.extend(path.iter().skip(1).map(|q| q.0));
+                        Some(row)
+                    })
+                    .collect();
+                if !enabled {
+                    return (Vec::new(), denials);
+                }
+                let (active, eligible) = access.grants_through(&memberships);
+                let grants = active
                     .into_iter()
                     .chain(eligible)
                     .filter_map(|g| {
@@ -379,32 +398,16 @@ impl AuditData {
                         row.extend(g.path.iter().skip(1).map(|q| q.0));
                         Some(row)
                     })
-                    .collect()
+                    .collect();
+                (grants, denials)
             })
             .collect();
-        let grants: Vec<Vec<u32>> = per_principal.into_iter().flatten().collect();
-        let denials: Vec<Vec<u32>> = if t.deny_assignments.is_empty() {
-            Vec::new()
-        } else {
-            let per_principal: Vec<Vec<Vec<u32>>> = (0..t.principals.len())
-                .into_par_iter()
-                .map(|i| {
-                    let p = PrincipalId(i as u32);
-                    let memberships = access.memberships(p);
-                    t.deny_assignments
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(k, d)| {
-                            let path = crate::access::deny_names(d, &memberships, p)?;
-                            let mut row = vec![p.0, k as u32];
-                            row.extend(path.iter().skip(1).map(|q| q.0));
-                            Some(row)
-                        })
-                        .collect()
-                })
-                .collect();
-            per_principal.into_iter().flatten().collect()
-        };
+        let mut grants = Vec::new();
+        let mut denials = Vec::new();
+        for (g, d) in per_principal {
+            grants.extend(g);
+            denials.extend(d);
+        }
 
         let deny_assignments = t
             .deny_assignments

@@ -237,10 +237,19 @@ impl<'t> Access<'t> {
     /// Every assignment that reaches `p` and is in force now (not eligible, not expired),
     /// with the path through which it reaches `p`. Includes co-administration as Owner.
     pub fn grants_of(&self, p: PrincipalId) -> (Vec<Grant>, Vec<Grant>) {
+        self.grants_through(&self.memberships(p))
+    }
+
+    /// [`Access::grants_of`] with the principal's [`Access::memberships`] already computed,
+    /// for callers that need them for deny assignments too.
+    pub fn grants_through(
+        &self,
+        memberships: &[(PrincipalId, Vec<PrincipalId>)],
+    ) -> (Vec<Grant>, Vec<Grant>) {
         let t = self.tenant;
         let mut active = Vec::new();
         let mut eligible = Vec::new();
-        for (holder, path) in self.memberships(p) {
+        for &(holder, ref path) in memberships {
             for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
                 let ra = &t.role_assignments[a.index()];
                 if ra
