@@ -139,6 +139,7 @@ fn removing_brads_assignment_removes_his_access() {
     let t = &mut a.tenant;
     let brad = t.find_principal("brad.adams@contoso.com").unwrap();
     t.role_assignments.retain(|ra| ra.principal != brad);
+    t.reindex();
     assert!(!allowed(
         &a,
         "brad.adams@contoso.com",

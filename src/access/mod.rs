@@ -24,7 +24,8 @@ pub mod report;
 use crate::builtin::{self, PatternMatch};
 use crate::load::kinds::PrincipalKind;
 use crate::model::{
-    AssignmentId, DenyId, DenyPrincipals, PrincipalId, RoleRef, ScopeId, SubId, Tenant,
+    AssignmentId, ByPrincipal, ByPrincipalIndexes, DenyId, DenyPrincipals, PrincipalId, RoleRef,
+    ScopeId, SubId, Tenant,
 };
 use crate::source::Text;
 use std::collections::VecDeque;
@@ -105,74 +106,24 @@ pub struct Decision {
 pub struct Access<'t> {
     pub tenant: &'t Tenant,
     /// The groups each principal is a direct member of.
-    member_of: ByPrincipal,
+    member_of: &'t ByPrincipal,
     /// Role assignments made to each principal.
-    assigned: ByPrincipal,
+    assigned: &'t ByPrincipal,
     /// Subscriptions each principal co-administers.
-    co_administers: ByPrincipal,
+    co_administers: &'t ByPrincipal,
     /// The moment expiry is judged against.
     now: jiff::Timestamp,
 }
 
-/// Ids (of groups, assignments, subscriptions) listed per principal, in one flat array
-/// (compressed rows), filled by counting: three allocations instead of one vector per
-/// principal, which made building the indexes for a single `canopy access check` question
-/// cost milliseconds on a large tenant.
-struct ByPrincipal {
-    /// `items[starts[p]..starts[p + 1]]` are principal p's, in the order they were given.
-    starts: Vec<u32>,
-    items: Vec<u32>,
-}
-
-impl ByPrincipal {
-    fn new(principals: usize, pairs: impl Iterator<Item = (PrincipalId, u32)> + Clone) -> Self {
-        let mut starts = vec![0u32; principals + 1];
-        for (p, _) in pairs.clone() {
-            starts[p.index() + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut items = vec![0u32; starts[principals] as usize];
-        for (p, v) in pairs {
-            items[next[p.index()] as usize] = v;
-            next[p.index()] += 1;
-        }
-        ByPrincipal { starts, items }
-    }
-
-    fn of(&self, p: PrincipalId) -> &[u32] {
-        &self.items[self.starts[p.index()] as usize..self.starts[p.index() + 1] as usize]
-    }
-}
-
 impl<'t> Access<'t> {
+    /// Borrows the tenant's per-principal indexes, built when it was resolved, so that one
+    /// question costs only its own answer.
     pub fn new(tenant: &'t Tenant, now: jiff::Timestamp) -> Self {
-        let n = tenant.principals.len();
-        let member_of = ByPrincipal::new(
-            n,
-            tenant
-                .principals
-                .iter()
-                .enumerate()
-                .flat_map(|(g, group)| group.members.iter().map(move |(_, m)| (*m, g as u32))),
-        );
-        let assigned = ByPrincipal::new(
-            n,
-            tenant
-                .role_assignments
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.principal, i as u32)),
-        );
-        let co_administers =
-            ByPrincipal::new(
-                n,
-                tenant.subscriptions.iter().enumerate().flat_map(|(i, s)| {
-                    s.co_administrators.iter().map(move |(_, p)| (*p, i as u32))
-                }),
-            );
+        let ByPrincipalIndexes {
+            member_of,
+            assigned,
+            co_administers,
+        } = &tenant.by_principal;
         Access {
             tenant,
             member_of,

@@ -339,9 +339,98 @@ pub struct Tenant {
     /// Policy assignments by scope and lowercase name (names are unique per scope).
     pub(crate) policy_assignment_index:
         rustc_hash::FxHashMap<(ScopeId, Box<str>), PolicyAssignmentId>,
+    /// Groups, role assignments and co-administered subscriptions per principal, built at the
+    /// end of resolving: part of the loading, so one `canopy access check` question costs
+    /// only its answer. [`Tenant::reindex`] rebuilds them after the lists are edited by hand.
+    pub(crate) by_principal: ByPrincipalIndexes,
+}
+
+/// Ids (of groups, assignments, subscriptions) listed per principal, in one flat array
+/// (compressed rows), filled by counting: three allocations instead of one vector per
+/// principal.
+#[derive(Debug, Default)]
+pub struct ByPrincipal {
+    /// `items[starts[p]..starts[p + 1]]` are principal p's, in the order they were given.
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl ByPrincipal {
+    fn new(principals: usize, pairs: impl Iterator<Item = (PrincipalId, u32)> + Clone) -> Self {
+        let mut starts = vec![0u32; principals + 1];
+        for (p, _) in pairs.clone() {
+            starts[p.index() + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut items = vec![0u32; starts[principals] as usize];
+        for (p, v) in pairs {
+            items[next[p.index()] as usize] = v;
+            next[p.index()] += 1;
+        }
+        ByPrincipal { starts, items }
+    }
+
+    /// Principal p's ids; none for a principal the index has not seen.
+    pub fn of(&self, p: PrincipalId) -> &[u32] {
+        match (self.starts.get(p.index()), self.starts.get(p.index() + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// The per-principal indexes of a tenant.
+#[derive(Debug, Default)]
+pub struct ByPrincipalIndexes {
+    /// The groups each principal is a direct member of.
+    pub member_of: ByPrincipal,
+    /// Role assignments made to each principal.
+    pub assigned: ByPrincipal,
+    /// Subscriptions each principal co-administers.
+    pub co_administers: ByPrincipal,
+}
+
+impl ByPrincipalIndexes {
+    fn new(t: &Tenant) -> Self {
+        let n = t.principals.len();
+        let member_of = ByPrincipal::new(
+            n,
+            t.principals
+                .iter()
+                .enumerate()
+                .flat_map(|(g, group)| group.members.iter().map(move |(_, m)| (*m, g as u32))),
+        );
+        let assigned = ByPrincipal::new(
+            n,
+            t.role_assignments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.principal, i as u32)),
+        );
+        let co_administers = ByPrincipal::new(
+            n,
+            t.subscriptions
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| s.co_administrators.iter().map(move |(_, p)| (*p, i as u32))),
+        );
+        ByPrincipalIndexes {
+            member_of,
+            assigned,
+            co_administers,
+        }
+    }
 }
 
 impl Tenant {
+    /// Rebuilds the per-principal indexes, after principals, members, role assignments or
+    /// co-administrators were edited in place (tests do; resolving builds them itself).
+    pub fn reindex(&mut self) {
+        self.by_principal = ByPrincipalIndexes::new(self);
+    }
     /// The root management group, when there is exactly one.
     pub fn root(&self) -> Option<MgId> {
         match self.roots.as_slice() {

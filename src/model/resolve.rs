@@ -93,6 +93,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             t.access_rules.push(rule);
         }
     }
+    t.reindex();
     t
 }
 
