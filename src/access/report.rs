@@ -83,12 +83,28 @@ impl AccessReport {
                     }))
             })
             .collect();
-        let name = |p: PrincipalId| t.principal(p).name.value.to_lowercase();
+        // By principal name and scope path, case-insensitively, then role name: compared as
+        // ranks computed once per principal and per scope, not as lowercase copies made for
+        // each of millions of rows.
+        let principal_rank = dense_ranks(
+            t.principals.len(),
+            rows.iter().map(|r| r.principal.index()),
+            |i| t.principals[i].name.value.to_lowercase(),
+        );
+        let scope_rank = dense_ranks(
+            t.scopes.len(),
+            rows.iter().map(|r| r.grant.scope.index()),
+            |i| {
+                t.scopes
+                    .path(crate::model::ScopeId(i as u32))
+                    .to_lowercase()
+            },
+        );
         rows.par_sort_by_cached_key(|r| {
             (
-                name(r.principal),
-                t.scopes.path(r.grant.scope).to_lowercase(),
-                t.role_name(r.grant.role).to_string(),
+                principal_rank[r.principal.index()],
+                scope_rank[r.grant.scope.index()],
+                t.role_name(r.grant.role),
                 r.eligible,
             )
         });
@@ -201,6 +217,31 @@ impl AccessReport {
         }
         n
     }
+}
+
+/// For ids below `n`, the rank of each id in `used` by `key` (equal keys, equal ranks); ids
+/// not used rank last. Each key is computed once.
+fn dense_ranks<K: Ord + Send + Sync>(
+    n: usize,
+    used: impl Iterator<Item = usize>,
+    key: impl Fn(usize) -> K + Sync,
+) -> Vec<u32> {
+    let mut seen = vec![false; n];
+    let ids: Vec<usize> = used
+        .filter(|&i| !std::mem::replace(&mut seen[i], true))
+        .collect();
+    let keys: Vec<K> = ids.par_iter().map(|&i| key(i)).collect();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.par_sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut rank = vec![u32::MAX; n];
+    let mut r = 0u32;
+    for (k, &o) in order.iter().enumerate() {
+        if k > 0 && keys[o] != keys[order[k - 1]] {
+            r += 1;
+        }
+        rank[ids[o]] = r;
+    }
+    rank
 }
 
 /// The subscriptions at or below a scope (none below a subscription's own resource groups).

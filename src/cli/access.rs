@@ -8,6 +8,7 @@ use crate::report::{how, human::Style, position};
 use crate::source::Span;
 use crate::{Analysis, Options};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -212,22 +213,24 @@ fn plane(action: &str, data_flag: bool) -> Result<Plane, Usage> {
 /// One grant, as JSON and as text.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct GrantJson {
-    role: String,
-    role_id: Option<String>,
+struct GrantJson<'a> {
+    role: &'a str,
+    role_id: Option<&'a str>,
     /// Where the assignment was made.
-    scope: String,
+    scope: &'a str,
     /// `assignment` or `coAdministrator`.
     via: &'static str,
-    assigned_to: String,
+    assigned_to: &'a str,
     /// From the principal asked about to the assignee.
-    path: Vec<String>,
-    conditions: Vec<String>,
-    file: Option<String>,
+    path: Vec<&'a str>,
+    conditions: &'a [String],
+    file: Option<Cow<'a, str>>,
     line: Option<u32>,
 }
 
-fn grant_json(a: &Analysis, g: &Grant) -> GrantJson {
+/// A grant's JSON, borrowing every name from the tenant: `canopy access report` writes
+/// millions of them.
+fn grant_json<'a>(a: &'a Analysis, g: &'a Grant) -> GrantJson<'a> {
     let t = &a.tenant;
     let (via, span): (&'static str, Option<Span>) = match g.source {
         Source::Assignment(id) => (
@@ -243,30 +246,21 @@ fn grant_json(a: &Analysis, g: &Grant) -> GrantJson {
                 .map(|(text, _)| text.span),
         ),
     };
-    let pos = span.map(|s| position(&a.files, s));
+    let name = |p: &PrincipalId| t.principal(*p).name.value.as_str();
+    let file = span.map(|s| a.files.get(s.file));
     GrantJson {
-        role: t.role_name(g.role).to_string(),
+        role: t.role_name(g.role),
         role_id: match g.role {
-            crate::model::RoleRef::BuiltIn(r) => Some(r.id.to_string()),
-            crate::model::RoleRef::Custom(id) => {
-                t.custom_role(id).id.as_ref().map(|i| i.value.clone())
-            }
+            crate::model::RoleRef::BuiltIn(r) => Some(&r.id),
+            crate::model::RoleRef::Custom(id) => t.custom_role(id).id.as_ref().map(|i| i.as_str()),
         },
-        scope: t.scopes.path(g.scope).to_string(),
+        scope: t.scopes.path(g.scope),
         via,
-        assigned_to: g
-            .path
-            .last()
-            .map(|p| t.principal(*p).name.value.clone())
-            .unwrap_or_default(),
-        path: g
-            .path
-            .iter()
-            .map(|p| t.principal(*p).name.value.clone())
-            .collect(),
-        conditions: g.conditions.clone(),
-        file: pos.as_ref().map(|p| p.file.clone()),
-        line: pos.map(|p| p.line),
+        assigned_to: g.path.last().map(name).unwrap_or_default(),
+        path: g.path.iter().map(name).collect(),
+        conditions: &g.conditions,
+        file: file.map(|f| crate::report::display_path_ref(&f.path)),
+        line: file.zip(span).map(|(f, s)| f.line_of(s.start)),
     }
 }
 
@@ -291,14 +285,14 @@ fn describe_grant(a: &Analysis, g: &Grant) -> String {
     let how = how(&j.path);
     let what = match g.source {
         Source::CoAdministrator(_) => format!("{} (classic co-administrator)", j.role),
-        Source::Assignment(_) => j.role,
+        Source::Assignment(_) => j.role.to_string(),
     };
     let place = match (&j.file, j.line) {
         (Some(f), Some(l)) => format!("  [{f}:{l}]"),
         _ => String::new(),
     };
     let mut s = format!("{what} at {} ({how}){place}", j.scope);
-    for c in &j.conditions {
+    for c in j.conditions {
         s.push_str(&format!("\n      condition: {c}"));
     }
     s
@@ -306,7 +300,7 @@ fn describe_grant(a: &Analysis, g: &Grant) -> String {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DecisionJson {
+struct DecisionJson<'a> {
     version: u32,
     principal: String,
     action: String,
@@ -315,10 +309,10 @@ struct DecisionJson {
     allowed: bool,
     conditional: bool,
     disabled: bool,
-    grants: Vec<GrantJson>,
+    grants: Vec<GrantJson<'a>>,
     denies: Vec<DenyJson>,
-    eligible: Vec<GrantJson>,
-    other_roles: Vec<GrantJson>,
+    eligible: Vec<GrantJson<'a>>,
+    other_roles: Vec<GrantJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -355,14 +349,14 @@ fn check(
     Ok(())
 }
 
-fn decision_json(
-    a: &Analysis,
-    d: &Decision,
+fn decision_json<'a>(
+    a: &'a Analysis,
+    d: &'a Decision,
     name: &str,
     action: &str,
     plane: Plane,
     scope: &str,
-) -> DecisionJson {
+) -> DecisionJson<'a> {
     let t = &a.tenant;
     DecisionJson {
         version: 1,
@@ -469,27 +463,27 @@ fn write_decision(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhoJson {
+struct WhoJson<'a> {
     version: u32,
     scope: String,
     action: Option<String>,
-    principals: Vec<WhoPrincipal>,
+    principals: Vec<WhoPrincipal<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhoPrincipal {
+struct WhoPrincipal<'a> {
     name: String,
     kind: &'static str,
     guest: bool,
-    access: Vec<WhoAccess>,
+    access: Vec<WhoAccess<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhoAccess {
+struct WhoAccess<'a> {
     #[serde(flatten)]
-    grant: GrantJson,
+    grant: GrantJson<'a>,
     eligible: bool,
 }
 
@@ -530,7 +524,8 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
             .to_lowercase()
             .cmp(&t.principal(*y).name.value.to_lowercase())
     });
-    let mut rows = Vec::new();
+    // Each person's grants first: their JSON borrows from them.
+    let mut held = Vec::new();
     for p in people {
         let principal = t.principal(p);
         if !principal.enabled.value {
@@ -550,27 +545,33 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
                 )
             }
         };
-        if grants.is_empty() && eligible.is_empty() {
-            continue;
+        if !(grants.is_empty() && eligible.is_empty()) {
+            held.push((p, grants, eligible));
         }
-        let access = grants
-            .iter()
-            .map(|g| WhoAccess {
-                grant: grant_json(a, g),
-                eligible: false,
-            })
-            .chain(eligible.iter().map(|g| WhoAccess {
-                grant: grant_json(a, g),
-                eligible: true,
-            }))
-            .collect();
-        rows.push(WhoPrincipal {
-            name: principal.name.value.clone(),
-            kind: principal.kind.noun(),
-            guest: principal.guest,
-            access,
-        });
     }
+    let rows = held
+        .iter()
+        .map(|(p, grants, eligible)| {
+            let principal = t.principal(*p);
+            let access = grants
+                .iter()
+                .map(|g| WhoAccess {
+                    grant: grant_json(a, g),
+                    eligible: false,
+                })
+                .chain(eligible.iter().map(|g| WhoAccess {
+                    grant: grant_json(a, g),
+                    eligible: true,
+                }))
+                .collect();
+            WhoPrincipal {
+                name: principal.name.value.clone(),
+                kind: principal.kind.noun(),
+                guest: principal.guest,
+                access,
+            }
+        })
+        .collect();
     let doc = WhoJson {
         version: 1,
         scope: t.scopes.path(s).to_string(),
@@ -605,18 +606,18 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhatJson {
+struct WhatJson<'a> {
     version: u32,
     principal: String,
     disabled: bool,
-    roles: Vec<WhatRole>,
+    roles: Vec<WhatRole<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhatRole {
+struct WhatRole<'a> {
     #[serde(flatten)]
-    grant: GrantJson,
+    grant: GrantJson<'a>,
     eligible: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     permissions: Option<Vec<PermissionJson>>,
@@ -709,7 +710,7 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
                 let how = how(&g.path);
                 let eligible = if r.eligible { "[eligible] " } else { "" };
                 writeln!(out, "  {eligible}{} at {} ({how})", g.role, g.scope)?;
-                for c in &g.conditions {
+                for c in g.conditions {
                     writeln!(out, "    condition: {c}")?;
                 }
                 for block in r.permissions.iter().flatten() {
@@ -736,19 +737,19 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RowJson {
-    principal: String,
+struct RowJson<'a> {
+    principal: &'a str,
     kind: &'static str,
     guest: bool,
     eligible: bool,
     #[serde(flatten)]
-    grant: GrantJson,
+    grant: GrantJson<'a>,
 }
 
-fn row_json(a: &Analysis, r: &crate::access::report::Row) -> RowJson {
+fn row_json<'a>(a: &'a Analysis, r: &'a crate::access::report::Row) -> RowJson<'a> {
     let p = a.tenant.principal(r.principal);
     RowJson {
-        principal: p.name.value.clone(),
+        principal: &p.name.value,
         kind: p.kind.noun(),
         guest: p.guest,
         eligible: r.eligible,
@@ -822,12 +823,12 @@ fn report(
             for row in &r.rows {
                 let j = row_json(a, row);
                 w.write_record([
-                    j.principal.as_str(),
+                    j.principal,
                     j.kind,
                     if j.guest { "true" } else { "false" },
-                    &j.grant.role,
-                    j.grant.role_id.as_deref().unwrap_or(""),
-                    &j.grant.scope,
+                    j.grant.role,
+                    j.grant.role_id.unwrap_or(""),
+                    j.grant.scope,
                     j.grant.via,
                     &j.grant.path.join(" > "),
                     if j.eligible { "true" } else { "false" },
@@ -912,13 +913,27 @@ fn report(
             )?;
             writeln!(out, "  }},")?;
             write!(out, "  \"access\": [")?;
-            for (k, row) in r.rows.iter().enumerate() {
-                write!(
-                    out,
-                    "{}\n    {}",
-                    if k == 0 { "" } else { "," },
-                    json(&row_json(a, row))?
-                )?;
+            // Millions of rows at Azure's limits: serialized in parallel, a slice of rows per
+            // task, and written in order, a bounded batch at a time.
+            use rayon::prelude::*;
+            for (b, batch) in r.rows.chunks(1 << 16).enumerate() {
+                let parts: Vec<Result<Vec<u8>, serde_json::Error>> = batch
+                    .par_chunks(1 << 10)
+                    .enumerate()
+                    .map(|(c, rows)| {
+                        let mut buf = Vec::with_capacity(rows.len() * 400);
+                        for (k, row) in rows.iter().enumerate() {
+                            let first = b == 0 && c == 0 && k == 0;
+                            buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                            serde_json::to_writer(&mut buf, &row_json(a, row))?;
+                        }
+                        Ok(buf)
+                    })
+                    .collect();
+                for part in parts {
+                    let part = part.map_err(|e| Usage(format!("cannot write JSON: {e}")))?;
+                    out.write_all(&part)?;
+                }
             }
             writeln!(out, "\n  ]\n}}")?;
         }

@@ -48,6 +48,23 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
         }
     }
     link_management_groups(&mut t, findings);
+    // Exact room for what the documents declare: growing by doubling left up to half of each
+    // of the largest lists (resources, scopes, role assignments) empty, hundreds of MB at
+    // Azure's limits.
+    let groups: usize = subs.iter().map(|s| s.resource_groups.len()).sum();
+    let resources: usize = subs
+        .iter()
+        .flat_map(|s| &s.resource_groups)
+        .map(|rg| rg.resources.len())
+        .sum();
+    t.subscriptions.reserve_exact(subs.len());
+    t.resource_groups.reserve_exact(groups);
+    t.resources.reserve_exact(resources);
+    t.scopes.reserve(subs.len() + groups + resources);
+    t.index.resources.reserve(resources);
+    t.index.rgs.reserve(groups);
+    t.principals.reserve_exact(principals.len());
+    t.role_assignments.reserve_exact(role_assignments.len());
     let mut co_administrators = Vec::new();
     for mut s in subs {
         let co = std::mem::take(&mut s.co_administrators);

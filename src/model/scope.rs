@@ -55,6 +55,11 @@ impl Default for ScopeTree {
 }
 
 impl ScopeTree {
+    /// Room for `n` more scopes.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.nodes.reserve_exact(n);
+    }
+
     pub(crate) fn add(&mut self, kind: ScopeKind, path: String) -> ScopeId {
         self.nodes.push(ScopeNode {
             kind,

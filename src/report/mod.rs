@@ -291,15 +291,28 @@ pub fn plural(n: usize, word: &str) -> String {
 
 /// How a role reaches a principal, from its membership path (the principal first, the
 /// assignee last): "assigned directly" or "through p → group → group".
-pub fn how(path: &[String]) -> String {
+pub fn how<S: AsRef<str>>(path: &[S]) -> String {
     if path.len() <= 1 {
         "assigned directly".to_string()
     } else {
-        format!("through {}", path.join(" → "))
+        let names: Vec<&str> = path.iter().map(AsRef::as_ref).collect();
+        format!("through {}", names.join(" → "))
     }
 }
 
 /// A path as users see it, with `/` separators on every platform.
+/// [`display_path`] without a copy when the path is already shown as it is spelled.
+pub fn display_path_ref(p: &std::path::Path) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match p.to_string_lossy() {
+        Cow::Borrowed(s) if !s.contains('\\') => match s.strip_prefix("./") {
+            Some(rest) if !rest.is_empty() => Cow::Borrowed(rest),
+            _ => Cow::Borrowed(s),
+        },
+        _ => Cow::Owned(display_path(p)),
+    }
+}
+
 pub fn display_path(p: &std::path::Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     match s.strip_prefix("./") {
