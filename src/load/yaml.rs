@@ -201,8 +201,10 @@ pub const MAX_DEPTH: usize = 128;
 pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document>, YamlError> {
     let src = &text[chunk.start..chunk.end];
     let base = chunk.start as u32;
-    let parsed: Result<Option<Node>, _> =
-        serde_saphyr::from_str_with_options(src, options_for(src.len()));
+    let parsed = match parse_plain(src) {
+        Some(root) => Ok(root),
+        None => parse_with_serde(src),
+    };
     match parsed {
         Ok(Some(mut root)) => {
             shift(&mut root, base);
@@ -211,6 +213,168 @@ pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document>, YamlErr
         Ok(None) => Ok(None),
         Err(e) => Err(to_yaml_error(&e, src, base)),
     }
+}
+
+/// The whole document through serde-saphyr: every YAML feature, its budgets and its messages.
+fn parse_with_serde(src: &str) -> Result<Option<Node>, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(src, options_for(src.len()))
+}
+
+/// The common case, fast: a document of plain mappings, lists and scalars, built straight from
+/// the events of granit-parser (the parser serde-saphyr itself runs on), with each node's byte
+/// range taken from its event as serde-saphyr takes it. serde-saphyr's `Spanned` costs a
+/// synthesized map and two `Location` structs per value, which made parsing with spans about
+/// twice the cost of parsing without them.
+///
+/// `None` hands the document to [`parse_with_serde`]: anything this path does not build
+/// exactly as serde-saphyr would (anchors, aliases, merge keys, tags, a `%YAML` directive, a
+/// scalar or empty root, a complex key), a syntax error (for serde-saphyr's message), or a
+/// document past the limits serde-saphyr enforces. Plain scalars that may be numbers are
+/// resolved by serde-saphyr too, one scalar at a time, so both paths type values alike.
+/// `parse_plain_agrees_with_serde_saphyr` holds the two to the same trees, spans included.
+fn parse_plain(src: &str) -> Option<Option<Node>> {
+    use granit_parser::Event;
+    enum Open {
+        Seq(u32, u32, Vec<Node>),
+        /// A mapping and the key waiting for its value.
+        Map(u32, u32, Vec<Entry>, Option<(String, u32, u32)>),
+    }
+    let mut parser = granit_parser::Parser::new_from_str(src);
+    let mut open: Vec<Open> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+    let mut nodes = 0usize;
+    let max_nodes = src.len() + 1_000;
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.ok()?;
+        let (start, end) = match (span.start.byte_offset(), span.end.byte_offset()) {
+            (Some(s), Some(e)) => (u32::try_from(s).ok()?, u32::try_from(e.max(s)).ok()?),
+            _ => return None,
+        };
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::DocumentStart(_, version) => {
+                documents += 1;
+                if documents > 1 || version.is_some() {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                Node {
+                    start,
+                    end,
+                    value: plain_scalar(text, style)?,
+                }
+            }
+            Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
+                if anchor != 0 || tag.is_some() || open.len() >= MAX_DEPTH {
+                    return None;
+                }
+                open.push(if matches!(event, Event::SequenceStart(..)) {
+                    Open::Seq(start, end, Vec::new())
+                } else {
+                    Open::Map(start, end, Vec::new(), None)
+                });
+                continue;
+            }
+            Event::SequenceEnd => match open.pop()? {
+                Open::Seq(start, end, items) => Node {
+                    start,
+                    end,
+                    value: Value::Seq(items),
+                },
+                Open::Map(..) => return None,
+            },
+            Event::MappingEnd => match open.pop()? {
+                Open::Map(start, end, entries, None) => Node {
+                    start,
+                    end,
+                    value: Value::Map(entries),
+                },
+                _ => return None,
+            },
+            // Aliases, and any event a parser option or feature adds.
+            _ => return None,
+        };
+        nodes += 1;
+        if nodes > max_nodes {
+            return None;
+        }
+        match open.last_mut() {
+            None if root.is_none() => root = Some(node),
+            None => return None,
+            Some(Open::Seq(_, _, items)) => items.push(node),
+            Some(Open::Map(_, _, entries, waiting)) => match waiting.take() {
+                Some((key, key_start, key_end)) => entries.push(Entry {
+                    key,
+                    key_start,
+                    key_end,
+                    value: node,
+                }),
+                None => {
+                    let key = match node.value {
+                        Value::Str(s) => s,
+                        Value::Bool(b) => b.to_string(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Null => String::new(),
+                        Value::Seq(_) | Value::Map(_) => return None,
+                    };
+                    // A merge key, however written: serde-saphyr's to expand.
+                    if key == "<<" {
+                        return None;
+                    }
+                    *waiting = Some((key, node.start, node.end));
+                }
+            },
+        }
+    }
+    if !open.is_empty() {
+        return None;
+    }
+    match root {
+        None => Some(None),
+        Some(
+            n @ Node {
+                value: Value::Map(_) | Value::Seq(_),
+                ..
+            },
+        ) => Some(Some(n)),
+        Some(_) => None,
+    }
+}
+
+/// A scalar's value as serde-saphyr gives it to canopy (YAML 1.2 core schema, strict
+/// booleans): quoted and block scalars are strings; plain ones may be null, a boolean or a
+/// number. Those that may be numbers are resolved by serde-saphyr itself.
+fn plain_scalar(
+    text: std::borrow::Cow<'_, str>,
+    style: granit_parser::ScalarStyle,
+) -> Option<Value> {
+    if style != granit_parser::ScalarStyle::Plain {
+        return Some(Value::Str(text.into_owned()));
+    }
+    Some(match text.as_ref() {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        t if t.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
+            && !t.contains(char::is_whitespace) =>
+        {
+            let RawValue(v) = serde_saphyr::from_str_with_options(t, options_for(t.len())).ok()?;
+            match v {
+                // Read alone, the text must stay itself; otherwise leave it to the full path.
+                Value::Str(ref s) if s != t => return None,
+                Value::Seq(_) | Value::Map(_) => return None,
+                v => v,
+            }
+        }
+        _ => Value::Str(text.into_owned()),
+    })
 }
 
 fn shift(node: &mut Node, base: u32) {
@@ -527,6 +691,68 @@ mod tests {
         let e = parse_chunk(t, split_documents(t)[0]).unwrap_err();
         let line = t[..e.start as usize].matches('\n').count() + 1;
         assert!(line >= 4, "{e:?} at line {line}");
+    }
+
+    /// Both parsers on one chunk: where the fast path builds a tree, it must be serde-saphyr's,
+    /// byte ranges included.
+    fn agree(text: &str, c: Chunk) -> bool {
+        let src = &text[c.start..c.end];
+        let Some(fast) = parse_plain(src) else {
+            return false;
+        };
+        let full = parse_with_serde(src).expect("the fast path accepted only valid YAML");
+        assert_eq!(fast, full, "the two paths differ on:\n{src}");
+        true
+    }
+
+    #[test]
+    fn parse_plain_agrees_with_serde_saphyr() {
+        // Every YAML file of the repository: examples, test fixtures (hostile ones included),
+        // the built-in policies.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut fast = 0;
+        let mut chunks = 0;
+        for dir in ["examples", "tests", "data"] {
+            for e in walkdir::WalkDir::new(root.join(dir)).into_iter().flatten() {
+                if !crate::load::is_yaml(e.path()) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(e.path()) else {
+                    continue;
+                };
+                for c in split_documents(&text) {
+                    chunks += 1;
+                    fast += usize::from(agree(&text, c));
+                }
+            }
+        }
+        assert!(
+            fast * 10 > chunks * 8,
+            "the fast path took {fast} of {chunks} documents"
+        );
+        // And what canopy's fixtures do not spell out.
+        let cases = [
+            "a: 1\nb: -2\nc: 1.5\nd: 1e3\ne: 0x1F\nf: 0o17\ng: 007\nh: +5\ni: .inf\nj: -.inf\nk: .nan\nl: 1_000\n",
+            "a: true\nb: True\nc: TRUE\nd: false\ne: no\nf: yes\ng: on\nh: ~\ni: null\nj: NULL\nk:\nl: ''\nm: \"\"\n",
+            "1: a\n1.0: b\ntrue: c\n~: d\n0x10: e\n\"q\": f\n'007': g\n",
+            "a: 2026-12-01\nb: 2026-12-01T00:00:00Z\nc: 12:30\nd: 1.2.3\ne: -1-\nf: .\ng: ...x\nh: ---x\ni: -x\n",
+            "a: |\n  line\n  two\nb: >\n  folded\n  text\nc: |-\n  x\nd: \"esc\\u00e9\\n\"\ne: 'it''s'\n",
+            "- {a: 1, b: [x, y, {c: d}]}\n- []\n- {}\n- [a, b]\n",
+            "name: Zürich 東京\nlist:\n- a\n-   b\n- - nested\n  - more\nk: v # comment\n",
+            "a: 1\na: 2\n",
+            "? complex\n: value\n? [a, b]\n: c\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "base: &b {x: 1}\nuse: *b\nmerged:\n  <<: *b\n  y: 2\n",
+            "a: !!str 5\nb: !custom x\n",
+            "just a scalar\n",
+            "a: [1, 2\n",
+            "a:\n  - b\n c: d\n",
+        ];
+        for (i, t) in cases.iter().enumerate() {
+            let c = split_documents(t)[0];
+            // The first eight are plain documents; the rest are left to serde-saphyr.
+            assert_eq!(agree(t, c), i < 8, "case {i}:\n{t}");
+        }
     }
 
     #[test]
