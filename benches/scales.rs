@@ -2,15 +2,18 @@
 //! `canopy policy` processes on generated tenants of each named scale (`small`, `medium`,
 //! `large`, `limits`; see `generate::Params::named`), with wall time and peak memory, beside
 //! the floor: the same files read and parsed into plain YAML values by the same parser
-//! (serde-saphyr, document by document) with the same parallelism, nothing else. Also
-//! `canopy check` on one thread, for the parallel speed-up. Prints a table; asserts nothing
-//! about time.
+//! (granit-parser's events, which canopy builds its spanned nodes from; document by document)
+//! with the same parallelism, nothing else. For comparison, also the same files parsed by
+//! serde-saphyr into `serde_json::Value` (what canopy's parsing cost before it read the events
+//! itself), and `canopy check` on one thread, for the parallel speed-up. Prints a table;
+//! asserts nothing about time.
 //!
 //! Environment: `CANOPY_SCALES` (default `small,medium`; `large` and `limits` take minutes
 //! to generate), `CANOPY_BENCH_RUNS` (default 3: the median is printed). Trees are kept in
 //! `target/bench-scales/<scale>` and reused while the generator and parameters are the same.
 //!
-//! The floor runs as this same binary with `--floor DIR`, so it is a whole process too.
+//! The floor runs as this same binary with `--floor DIR` (`CANOPY_FLOOR_SERDE=1` for the
+//! serde-saphyr row), so it is a whole process too.
 
 #[allow(dead_code)]
 mod generate;
@@ -40,15 +43,69 @@ fn floor(dir: &Path) {
                 .map(move |c| (t.as_str(), c))
         })
         .collect();
+    let serde = std::env::var_os("CANOPY_FLOOR_SERDE").is_some();
     let documents: usize = chunks
         .par_iter()
         .map(|(text, c)| {
-            let v: Option<serde_json::Value> =
-                serde_saphyr::from_str(&text[c.start..c.end]).expect("valid YAML");
-            usize::from(v.is_some())
+            let src = &text[c.start..c.end];
+            if serde {
+                let v: Option<serde_json::Value> = serde_saphyr::from_str(src).expect("valid YAML");
+                usize::from(v.is_some())
+            } else {
+                usize::from(plain_values(src).is_some())
+            }
         })
         .sum();
     println!("{} files, {documents} documents", files.len());
+}
+
+/// A plain YAML value: what the floor builds, without spans or typed scalars.
+#[allow(dead_code)] // built to be dropped: the floor measures making it
+enum Plain {
+    Scalar(String),
+    Seq(Vec<Plain>),
+    Map(Vec<(Plain, Plain)>),
+}
+
+/// One document as plain values, from the events of granit-parser: the parser canopy builds
+/// its spanned nodes from (`canopy::load::yaml`).
+fn plain_values(src: &str) -> Option<Plain> {
+    use granit_parser::Event;
+    let mut parser = granit_parser::Parser::new_from_str(src);
+    let mut open: Vec<(bool, Vec<Plain>)> = Vec::new();
+    let mut root = None;
+    while let Some(event) = parser.next_event() {
+        let value = match event.expect("valid YAML").0 {
+            Event::Scalar(text, ..) => Plain::Scalar(text.into_owned()),
+            Event::SequenceStart(..) => {
+                open.push((false, Vec::new()));
+                continue;
+            }
+            Event::MappingStart(..) => {
+                open.push((true, Vec::new()));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (map, items) = open.pop().expect("balanced events");
+                if map {
+                    let mut pairs = Vec::with_capacity(items.len() / 2);
+                    let mut items = items.into_iter();
+                    while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                        pairs.push((k, v));
+                    }
+                    Plain::Map(pairs)
+                } else {
+                    Plain::Seq(items)
+                }
+            }
+            _ => continue,
+        };
+        match open.last_mut() {
+            Some((_, items)) => items.push(value),
+            None => root = Some(value),
+        }
+    }
+    root
 }
 
 fn main() {
@@ -89,16 +146,12 @@ fn main() {
             bytes as f64 / 1e6
         );
         let t = tree.as_os_str();
-        let measure = |label: &str, program: &str, args: &[&OsStr], threads: Option<&str>| {
+        let measure = |label: &str, program: &str, args: &[&OsStr], env: &[(&str, &str)]| {
             let mut walls = Vec::new();
             let mut rss = 0u64;
             let mut code = None;
             for _ in 0..runs {
-                let env: Vec<(&str, &str)> = threads
-                    .map(|n| ("RAYON_NUM_THREADS", n))
-                    .into_iter()
-                    .collect();
-                let (o, wall, line) = generate::run_timed(program, args, &env);
+                let (o, wall, line) = generate::run_timed(program, args, env);
                 code = o.status.code();
                 walls.push(wall);
                 if let Some(kb) = line
@@ -114,18 +167,24 @@ fn main() {
             (label.to_string(), wall, rss, code)
         };
         let rows = [
-            measure("floor: read + parse", me, &["--floor".as_ref(), t], None),
+            measure("floor: read + parse", me, &["--floor".as_ref(), t], &[]),
+            measure(
+                "(serde-saphyr to plain values)",
+                me,
+                &["--floor".as_ref(), t],
+                &[("CANOPY_FLOOR_SERDE", "1")],
+            ),
             measure(
                 "canopy check",
                 canopy,
                 &["check".as_ref(), "--quiet".as_ref(), t],
-                None,
+                &[],
             ),
             measure(
                 "canopy check, one thread",
                 canopy,
                 &["check".as_ref(), "--quiet".as_ref(), t],
-                Some("1"),
+                &[("RAYON_NUM_THREADS", "1")],
             ),
             measure(
                 "canopy access report (json)",
@@ -137,13 +196,13 @@ fn main() {
                     "--format".as_ref(),
                     "json".as_ref(),
                 ],
-                None,
+                &[],
             ),
             measure(
                 "canopy policy (json)",
                 canopy,
                 &["policy".as_ref(), t, "--format".as_ref(), "json".as_ref()],
-                None,
+                &[],
             ),
         ];
         let floor_wall = rows[0].1;
@@ -161,7 +220,7 @@ fn main() {
         }
         println!(
             "  parallel speed-up of canopy check: {:.2}x",
-            rows[2].1 / rows[1].1
+            rows[3].1 / rows[2].1
         );
         one_question(&tree);
     }
