@@ -6,7 +6,7 @@ use super::access::ReportFormat;
 use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
 use crate::Analysis;
 use crate::model::{ScopeId, ScopeKind, Tenant};
-use crate::policy::assess::{Compliance, Evaluation, Tally, assess};
+use crate::policy::assess::{Compliance, Evaluation, Tally};
 use crate::report::human::Style;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -105,14 +105,15 @@ pub fn run(args: &PolicyArgs, style: Style, out: &mut dyn Write, err: &mut dyn W
     } else {
         Format::Json
     };
-    let options = crate::Options { now: args.at };
+    // One moment for the loading and the results: the loading's checks evaluated every
+    // policy assignment as of it, and those evaluations are the results.
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let options = crate::Options { now: Some(now) };
     let a = match super::load_or_report(&args.tree, &options, format, style, out, err) {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
-    let c = assess(&a.tenant, now);
-    match write_results(&a, &c, args, out) {
+    match write_results(&a, &a.compliance, args, out) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             let _ = writeln!(err, "canopy: cannot write output: {e}");
