@@ -3,7 +3,7 @@
 
 use super::{EXIT_CANNOT_RUN, EXIT_OK, Format};
 use crate::access::{Access, Decision, Grant, Plane, Source};
-use crate::model::{PrincipalId, ScopeId, Tenant};
+use crate::model::{AssignmentId, PrincipalId, ScopeId, Tenant};
 use crate::report::{how, human::Style, position};
 use crate::source::Span;
 use crate::{Analysis, Options};
@@ -228,11 +228,59 @@ struct GrantJson<'a> {
     line: Option<u32>,
 }
 
-/// A grant's JSON, borrowing every name from the tenant: `canopy access report` writes
-/// millions of them.
+/// A grant's JSON, borrowing every name from the tenant.
 fn grant_json<'a>(a: &'a Analysis, g: &'a Grant) -> GrantJson<'a> {
+    grant_json_in(a, g, None)
+}
+
+/// Where each role assignment is written, looked up once. `canopy access report` names the
+/// file and line of millions of grants; finding them row by row (reading the assignment, then
+/// a binary search in its file's line table, both cache misses) was most of its time.
+struct Places<'a> {
+    /// Each file's path as shown, by file id.
+    files: Vec<Cow<'a, str>>,
+    /// Each role assignment's file id and line.
+    assignments: Vec<(u32, u32)>,
+}
+
+impl<'a> Places<'a> {
+    fn new(a: &'a Analysis) -> Self {
+        use rayon::prelude::*;
+        let mut files = Vec::new();
+        for (id, f) in a.files.iter() {
+            let i = id.0 as usize;
+            if files.len() <= i {
+                files.resize(i + 1, Cow::Borrowed(""));
+            }
+            files[i] = crate::report::display_path_ref(&f.path);
+        }
+        let assignments = a
+            .tenant
+            .role_assignments
+            .par_iter()
+            .map(|ra| {
+                let s = ra.scope_ref.span;
+                (s.file.0, a.files.get(s.file).line_of(s.start))
+            })
+            .collect();
+        Places { files, assignments }
+    }
+
+    fn of(&self, a: AssignmentId) -> Option<(&Cow<'a, str>, u32)> {
+        let (file, line) = *self.assignments.get(a.index())?;
+        Some((self.files.get(file as usize)?, line))
+    }
+}
+
+/// [`grant_json`], with the assignments' places looked up in `places` when given.
+fn grant_json_in<'a>(a: &'a Analysis, g: &'a Grant, places: Option<&Places<'a>>) -> GrantJson<'a> {
     let t = &a.tenant;
+    let known = match (g.source, places) {
+        (Source::Assignment(id), Some(p)) => p.of(id).map(|(f, l)| (f.clone(), l)),
+        _ => None,
+    };
     let (via, span): (&'static str, Option<Span>) = match g.source {
+        Source::Assignment(_) if known.is_some() => ("assignment", None),
         Source::Assignment(id) => (
             "assignment",
             Some(t.role_assignments[id.index()].scope_ref.span),
@@ -246,8 +294,14 @@ fn grant_json<'a>(a: &'a Analysis, g: &'a Grant) -> GrantJson<'a> {
                 .map(|(text, _)| text.span),
         ),
     };
+    let place = known.or_else(|| {
+        span.map(|s| {
+            let f = a.files.get(s.file);
+            (crate::report::display_path_ref(&f.path), f.line_of(s.start))
+        })
+    });
     let name = |p: &PrincipalId| t.principal(*p).name.value.as_str();
-    let file = span.map(|s| a.files.get(s.file));
+    let (file, line) = place.unzip();
     GrantJson {
         role: t.role_name(g.role),
         role_id: match g.role {
@@ -259,8 +313,8 @@ fn grant_json<'a>(a: &'a Analysis, g: &'a Grant) -> GrantJson<'a> {
         assigned_to: g.path.last().map(name).unwrap_or_default(),
         path: g.path.iter().map(name).collect(),
         conditions: &g.conditions,
-        file: file.map(|f| crate::report::display_path_ref(&f.path)),
-        line: file.zip(span).map(|(f, s)| f.line_of(s.start)),
+        file,
+        line,
     }
 }
 
@@ -746,14 +800,18 @@ struct RowJson<'a> {
     grant: GrantJson<'a>,
 }
 
-fn row_json<'a>(a: &'a Analysis, r: &'a crate::access::report::Row) -> RowJson<'a> {
+fn row_json<'a>(
+    a: &'a Analysis,
+    r: &'a crate::access::report::Row,
+    places: &Places<'a>,
+) -> RowJson<'a> {
     let p = a.tenant.principal(r.principal);
     RowJson {
         principal: &p.name.value,
         kind: p.kind.noun(),
         guest: p.guest,
         eligible: r.eligible,
-        grant: grant_json(a, &r.grant),
+        grant: grant_json_in(a, &r.grant, Some(places)),
     }
 }
 
@@ -790,6 +848,7 @@ fn report(
 ) -> Result<(), Usage> {
     use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
     let r = AccessReport::build(access);
+    let places = Places::new(a);
     let t = &a.tenant;
     let direct: Vec<FlaggedJson> = r
         .direct_user_assignments
@@ -821,7 +880,7 @@ fn report(
             ])
             .map_err(io)?;
             for row in &r.rows {
-                let j = row_json(a, row);
+                let j = row_json(a, row, &places);
                 w.write_record([
                     j.principal,
                     j.kind,
@@ -870,7 +929,7 @@ fn report(
             };
             let rows_of = |ix: &[usize]| {
                 ix.iter()
-                    .map(|i| json(&row_json(a, &r.rows[*i])))
+                    .map(|i| json(&row_json(a, &r.rows[*i], &places)))
                     .collect::<Vec<_>>()
             };
             array(
@@ -925,7 +984,7 @@ fn report(
                         for (k, row) in rows.iter().enumerate() {
                             let first = b == 0 && c == 0 && k == 0;
                             buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                            serde_json::to_writer(&mut buf, &row_json(a, row))?;
+                            serde_json::to_writer(&mut buf, &row_json(a, row, &places))?;
                         }
                         Ok(buf)
                     })
