@@ -847,7 +847,8 @@ fn report(
     out: &mut dyn Write,
 ) -> Result<(), Usage> {
     use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
-    let r = AccessReport::build(access);
+    // Not freed, as the analysis is not (`Kept`): millions of rows at Azure's limits.
+    let r = std::mem::ManuallyDrop::new(AccessReport::build(access));
     let places = Places::new(a);
     let t = &a.tenant;
     let direct: Vec<FlaggedJson> = r

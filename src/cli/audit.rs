@@ -70,7 +70,7 @@ pub fn run(args: &ReportArgs, style: Style, out: &mut dyn Write, err: &mut dyn W
                     reader.load(&commit, &options).map_err(|e| e.to_string())
                 });
             match loaded {
-                Ok(a) => a,
+                Ok(a) => super::Kept::new(a),
                 Err(message) => {
                     // Tools reading JSON get an answer on stdout too, as `load_or_report` gives.
                     if args.format == Some(DataFormat::Json) {
