@@ -243,10 +243,20 @@ fn parse_plain(src: &str) -> Option<Option<Node>> {
     let mut open: Vec<Open> = Vec::new();
     let mut root: Option<Node> = None;
     let mut documents = 0;
-    let mut nodes = 0usize;
+    // serde-saphyr's budgets for this document (`options_for`): past any, it decides.
+    let (mut nodes, mut events, mut scalar_bytes) = (0usize, 0usize, 0usize);
     let max_nodes = src.len() + 1_000;
+    let max_events = 3 * src.len() + 1_000;
+    let max_scalar_bytes = 2 * src.len() + 1_000;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.ok()?;
+        events += 1;
+        if let Event::Scalar(text, ..) = &event {
+            scalar_bytes += text.len();
+        }
+        if events > max_events || scalar_bytes > max_scalar_bytes {
+            return None;
+        }
         let (start, end) = match (span.start.byte_offset(), span.end.byte_offset()) {
             (Some(s), Some(e)) => (u32::try_from(s).ok()?, u32::try_from(e.max(s)).ok()?),
             _ => return None,
@@ -367,10 +377,12 @@ fn plain_scalar(
         {
             let RawValue(v) = serde_saphyr::from_str_with_options(t, options_for(t.len())).ok()?;
             match v {
-                // Read alone, the text must stay itself; otherwise leave it to the full path.
-                Value::Str(ref s) if s != t => return None,
-                Value::Seq(_) | Value::Map(_) => return None,
-                v => v,
+                v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_)) => v,
+                // Read alone, the text must stay itself: `---` and `...` alone are document
+                // markers (an empty stream, so null), not the strings they are in a document.
+                // Anything else is left to the full path.
+                Value::Str(s) if s == t => Value::Str(s),
+                _ => return None,
             }
         }
         _ => Value::Str(text.into_owned()),
@@ -740,6 +752,8 @@ mod tests {
             "- {a: 1, b: [x, y, {c: d}]}\n- []\n- {}\n- [a, b]\n",
             "name: Zürich 東京\nlist:\n- a\n-   b\n- - nested\n  - more\nk: v # comment\n",
             "a: 1\na: 2\n",
+            // Found by review: alone, these are document markers, not strings.
+            "a: ...\nb: ---\nc: [..., ---]\n...: x\n---: y\n",
             "? complex\n: value\n? [a, b]\n: c\n",
             "%YAML 1.2\n---\na: 1\n",
             "base: &b {x: 1}\nuse: *b\nmerged:\n  <<: *b\n  y: 2\n",
