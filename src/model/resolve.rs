@@ -6,6 +6,7 @@ use super::*;
 use crate::diag::{Code, Finding};
 use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
 use crate::load::schema::suggest;
+use rayon::prelude::*;
 
 use std::collections::hash_map::Entry;
 
@@ -66,9 +67,10 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.principals.reserve_exact(principals.len());
     t.role_assignments.reserve_exact(role_assignments.len());
     let mut co_administrators = Vec::new();
-    for mut s in subs {
+    let prepared: Vec<PreparedSub> = subs.par_iter().map(prepare_subscription).collect();
+    for (mut s, prepared) in subs.into_iter().zip(prepared) {
         let co = std::mem::take(&mut s.co_administrators);
-        if let Some(id) = add_subscription(&mut t, s, findings) {
+        if let Some(id) = add_subscription(&mut t, s, prepared, findings) {
             co_administrators.push((id, co));
         }
     }
@@ -83,8 +85,23 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     for r in roles {
         add_custom_role(&mut t, r, findings);
     }
-    for a in role_assignments {
-        add_role_assignment(&mut t, a, findings);
+    // The lookups in parallel (the tenant is complete for them by now); an assignment that
+    // does not resolve is looked up again, serially, to report why.
+    let found: Vec<Option<(PrincipalId, RoleRef, ScopeId)>> = role_assignments
+        .par_iter()
+        .map(|a| {
+            Some((
+                t.find_principal(&a.principal.value)?,
+                t.find_role(&a.role.value)?,
+                t.resolve_scope(&a.scope.value).ok()?,
+            ))
+        })
+        .collect();
+    for (a, found) in role_assignments.into_iter().zip(found) {
+        match found {
+            Some(ids) => push_role_assignment(&mut t, a, ids),
+            None => add_role_assignment(&mut t, a, findings),
+        }
     }
     for d in deny_assignments {
         add_deny_assignment(&mut t, d, findings);
@@ -412,9 +429,53 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
     }
 }
 
+/// The strings a subscription's scopes need: each resource group's lowercase key and path, and
+/// each resource's (`None` for a type its name does not fit). Pure functions of the document,
+/// so they are made for every subscription in parallel before the serial pass; at Azure's
+/// limits (half a million resources) making them was most of resolving.
+struct PreparedSub {
+    groups: Vec<PreparedGroup>,
+}
+
+struct PreparedGroup {
+    key: Box<str>,
+    path: String,
+    resources: Vec<Option<(Box<str>, String)>>,
+}
+
+fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
+    let groups = s
+        .resource_groups
+        .iter()
+        .map(|rg| {
+            let path = format!(
+                "/subscriptions/{}/resourceGroups/{}",
+                s.name.value, rg.name.value
+            );
+            let resources = rg
+                .resources
+                .iter()
+                .map(|r| {
+                    let (ty, name) = (&r.resource_type.value, &r.name.value);
+                    let sub_path = resource_path(ty, name)?;
+                    let key = resource_key(ty, name).into_boxed_str();
+                    Some((key, format!("{path}/providers/{sub_path}")))
+                })
+                .collect();
+            PreparedGroup {
+                key: key(&rg.name.value),
+                path,
+                resources,
+            }
+        })
+        .collect();
+    PreparedSub { groups }
+}
+
 fn add_subscription(
     t: &mut Tenant,
     s: SubscriptionDoc,
+    prepared: PreparedSub,
     findings: &mut Vec<Finding>,
 ) -> Option<SubId> {
     let name_key = key(&s.name.value);
@@ -501,8 +562,8 @@ fn add_subscription(
     let parent_scope = parent.map_or(ScopeId::TENANT, |p| t.mg(p).scope);
     t.scopes.set_parent(scope, parent_scope);
     let mut rg_ids = Vec::new();
-    for rg in s.resource_groups {
-        let rg_key = (id, key(&rg.name.value));
+    for (rg, prepared) in s.resource_groups.into_iter().zip(prepared.groups) {
+        let rg_key = (id, prepared.key);
         if let Some(&first) = t.index.rgs.get(&rg_key) {
             findings.push(duplicate(
                 "resource group",
@@ -512,18 +573,12 @@ fn add_subscription(
             continue;
         }
         let rg_id = RgId(t.resource_groups.len() as u32);
-        let rg_scope = t.scopes.add(
-            ScopeKind::ResourceGroup(rg_id),
-            format!(
-                "/subscriptions/{}/resourceGroups/{}",
-                s.name.value, rg.name.value
-            ),
-        );
+        let rg_scope = t.scopes.add(ScopeKind::ResourceGroup(rg_id), prepared.path);
         t.scopes.set_parent(rg_scope, scope);
         t.index.rgs.insert(rg_key, rg_id);
         let mut res_ids = Vec::new();
-        for r in rg.resources {
-            let Some(path) = resource_path(&r.resource_type.value, &r.name.value) else {
+        for (r, prepared) in rg.resources.into_iter().zip(prepared.resources) {
+            let Some((res_key, path)) = prepared else {
                 findings.push(
                     Finding::new(
                         Code::Schema,
@@ -538,10 +593,7 @@ fn add_subscription(
                 );
                 continue;
             };
-            let res_key = (
-                rg_id,
-                resource_key(&r.resource_type.value, &r.name.value).into_boxed_str(),
-            );
+            let res_key = (rg_id, res_key);
             if let Some(&first) = t.index.resources.get(&res_key) {
                 findings.push(duplicate(
                     "resource",
@@ -551,13 +603,7 @@ fn add_subscription(
                 continue;
             }
             let res_id = ResId(t.resources.len() as u32);
-            let res_scope = t.scopes.add(
-                ScopeKind::Resource(res_id),
-                format!(
-                    "/subscriptions/{}/resourceGroups/{}/providers/{path}",
-                    s.name.value, rg.name.value
-                ),
-            );
+            let res_scope = t.scopes.add(ScopeKind::Resource(res_id), path);
             t.scopes.set_parent(res_scope, rg_scope);
             t.index.resources.insert(res_key, res_id);
             t.resources.push(Resource {
@@ -875,20 +921,28 @@ fn add_role_assignment(
     let role = find_role_or_report(t, &a.role, findings);
     let scope = resolve_scope_or_report(t, &a.scope, findings);
     if let (Some(principal), Some(role), Some(scope)) = (principal, role, scope) {
-        t.role_assignments.push(RoleAssignment {
-            principal_ref: a.principal,
-            role_ref: a.role,
-            scope_ref: a.scope,
-            description: a.description,
-            principal,
-            role,
-            scope,
-            condition: a.condition,
-            condition_version: a.condition_version,
-            eligible: a.eligible,
-            end_date_time: a.end_date_time,
-        });
+        push_role_assignment(t, a, (principal, role, scope));
     }
+}
+
+fn push_role_assignment(
+    t: &mut Tenant,
+    a: crate::load::kinds::RoleAssignmentDoc,
+    (principal, role, scope): (PrincipalId, RoleRef, ScopeId),
+) {
+    t.role_assignments.push(RoleAssignment {
+        principal_ref: a.principal,
+        role_ref: a.role,
+        scope_ref: a.scope,
+        description: a.description,
+        principal,
+        role,
+        scope,
+        condition: a.condition,
+        condition_version: a.condition_version,
+        eligible: a.eligible,
+        end_date_time: a.end_date_time,
+    });
 }
 
 fn add_policy_definition(
