@@ -789,15 +789,38 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
     Ok(())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One row of `canopy access report`: the person, then the grant's fields inline.
 struct RowJson<'a> {
     principal: &'a str,
     kind: &'static str,
     guest: bool,
     eligible: bool,
-    #[serde(flatten)]
     grant: GrantJson<'a>,
+}
+
+impl Serialize for RowJson<'_> {
+    /// What `#[serde(flatten)]` on `grant` would write, field for field, without serde's
+    /// flattening through a map, which cost about a third of writing each of millions of rows.
+    /// `rows_are_the_person_then_the_flattened_grant` holds the two to the same JSON.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let g = &self.grant;
+        let mut m = s.serialize_struct("RowJson", 13)?;
+        m.serialize_field("principal", self.principal)?;
+        m.serialize_field("kind", self.kind)?;
+        m.serialize_field("guest", &self.guest)?;
+        m.serialize_field("eligible", &self.eligible)?;
+        m.serialize_field("role", g.role)?;
+        m.serialize_field("roleId", &g.role_id)?;
+        m.serialize_field("scope", g.scope)?;
+        m.serialize_field("via", g.via)?;
+        m.serialize_field("assignedTo", g.assigned_to)?;
+        m.serialize_field("path", &g.path)?;
+        m.serialize_field("conditions", g.conditions)?;
+        m.serialize_field("file", &g.file)?;
+        m.serialize_field("line", &g.line)?;
+        m.end()
+    }
 }
 
 fn row_json<'a>(
@@ -1118,5 +1141,78 @@ mod erased {
         fn to_json(&self) -> Result<String, super::Usage> {
             serde_json::to_string(self).map_err(|e| super::Usage(format!("cannot write JSON: {e}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_the_person_then_the_flattened_grant() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Flattened<'a> {
+            principal: &'a str,
+            kind: &'static str,
+            guest: bool,
+            eligible: bool,
+            #[serde(flatten)]
+            grant: GrantJson<'a>,
+        }
+        let conditions = vec!["@Resource[x] StringEquals 'y'".to_string()];
+        let grant = || GrantJson {
+            role: "Reader",
+            role_id: Some("acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+            scope: "/subscriptions/s1",
+            via: "assignment",
+            assigned_to: "team \"a\"",
+            path: vec!["u", "team \"a\""],
+            conditions: &conditions,
+            file: Some(Cow::Borrowed("assignments/a.yaml")),
+            line: Some(7),
+        };
+        let row = RowJson {
+            principal: "u",
+            kind: "user",
+            guest: true,
+            eligible: false,
+            grant: grant(),
+        };
+        let flat = Flattened {
+            principal: "u",
+            kind: "user",
+            guest: true,
+            eligible: false,
+            grant: grant(),
+        };
+        assert_eq!(
+            serde_json::to_string(&row).unwrap(),
+            serde_json::to_string(&flat).unwrap()
+        );
+        let (none, flat_none) = (
+            RowJson {
+                grant: GrantJson {
+                    role_id: None,
+                    file: None,
+                    line: None,
+                    ..grant()
+                },
+                ..row
+            },
+            Flattened {
+                grant: GrantJson {
+                    role_id: None,
+                    file: None,
+                    line: None,
+                    ..grant()
+                },
+                ..flat
+            },
+        );
+        assert_eq!(
+            serde_json::to_string(&none).unwrap(),
+            serde_json::to_string(&flat_none).unwrap()
+        );
     }
 }
