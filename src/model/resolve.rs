@@ -734,8 +734,18 @@ fn link_members(
     members: Vec<(PrincipalId, Vec<Text>)>,
     findings: &mut Vec<Finding>,
 ) {
-    for (group, refs) in members {
-        t.principals[group.index()].members = resolve_principals(t, refs, findings);
+    // Looked up in parallel; a group with a member that does not resolve is looked up again,
+    // serially, to report which.
+    let found: Vec<Option<Vec<PrincipalId>>> = members
+        .par_iter()
+        .map(|(_, refs)| refs.iter().map(|r| t.find_principal(&r.value)).collect())
+        .collect();
+    for ((group, refs), found) in members.into_iter().zip(found) {
+        let resolved = match found {
+            Some(ids) => refs.into_iter().zip(ids).collect(),
+            None => resolve_principals(t, refs, findings),
+        };
+        t.principals[group.index()].members = resolved;
     }
 }
 
