@@ -88,10 +88,7 @@ impl SourceFile {
 
     /// 1-based line and column (in characters, as editors count them) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line = self.line_of(offset) as usize - 1;
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self

@@ -275,15 +275,17 @@ impl<'a> Places<'a> {
 /// [`grant_json`], with the assignments' places looked up in `places` when given.
 fn grant_json_in<'a>(a: &'a Analysis, g: &'a Grant, places: Option<&Places<'a>>) -> GrantJson<'a> {
     let t = &a.tenant;
-    let known = match (g.source, places) {
-        (Source::Assignment(id), Some(p)) => p.of(id).map(|(f, l)| (f.clone(), l)),
-        _ => None,
+    let at = |s: Span| {
+        let f = a.files.get(s.file);
+        (crate::report::display_path_ref(&f.path), f.line_of(s.start))
     };
-    let (via, span): (&'static str, Option<Span>) = match g.source {
-        Source::Assignment(_) if known.is_some() => ("assignment", None),
+    let (via, place) = match g.source {
         Source::Assignment(id) => (
             "assignment",
-            Some(t.role_assignments[id.index()].scope_ref.span),
+            match places.and_then(|p| p.of(id)) {
+                Some((file, line)) => Some((file.clone(), line)),
+                None => Some(at(t.role_assignments[id.index()].scope_ref.span)),
+            },
         ),
         Source::CoAdministrator(s) => (
             "coAdministrator",
@@ -291,15 +293,9 @@ fn grant_json_in<'a>(a: &'a Analysis, g: &'a Grant, places: Option<&Places<'a>>)
                 .co_administrators
                 .iter()
                 .find(|(_, p)| Some(p) == g.path.last())
-                .map(|(text, _)| text.span),
+                .map(|(text, _)| at(text.span)),
         ),
     };
-    let place = known.or_else(|| {
-        span.map(|s| {
-            let f = a.files.get(s.file);
-            (crate::report::display_path_ref(&f.path), f.line_of(s.start))
-        })
-    });
     let name = |p: &PrincipalId| t.principal(*p).name.value.as_str();
     let (file, line) = place.unzip();
     GrantJson {

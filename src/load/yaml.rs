@@ -170,6 +170,7 @@ fn is_blank_or_comment(line: &str) -> bool {
 /// Limits for one document, in proportion to its size so that no valid tenant trips them
 /// while an alias bomb or a nesting bomb stops early.
 fn options_for(len: usize) -> serde_saphyr::Options {
+    let budget = Budget::for_len(len);
     let len = len.max(1);
     serde_saphyr::options! {
         strict_booleans: true,
@@ -180,9 +181,9 @@ fn options_for(len: usize) -> serde_saphyr::Options {
         budget: serde_saphyr::budget! {
             max_documents: 2,
             max_depth: MAX_DEPTH,
-            max_nodes: len + 1_000,
-            max_events: 3 * len + 1_000,
-            max_total_scalar_bytes: 2 * len + 1_000,
+            max_nodes: budget.nodes,
+            max_events: budget.events,
+            max_total_scalar_bytes: budget.scalar_bytes,
             max_aliases: len / 2 + 100,
             max_anchors: len / 2 + 100,
         },
@@ -190,6 +191,25 @@ fn options_for(len: usize) -> serde_saphyr::Options {
             max_total_replayed_events: 100_000 + 4 * len,
             max_replay_stack_depth: 64,
         },
+    }
+}
+
+/// The budgets of one document that both parsing paths count against: serde-saphyr's, set in
+/// [`options_for`], and the fast path's, which hands a document over to serde-saphyr past any.
+struct Budget {
+    nodes: usize,
+    events: usize,
+    scalar_bytes: usize,
+}
+
+impl Budget {
+    fn for_len(len: usize) -> Budget {
+        let len = len.max(1);
+        Budget {
+            nodes: len + 1_000,
+            events: 3 * len + 1_000,
+            scalar_bytes: 2 * len + 1_000,
+        }
     }
 }
 
@@ -245,16 +265,14 @@ fn parse_plain(src: &str) -> Option<Option<Node>> {
     let mut documents = 0;
     // serde-saphyr's budgets for this document (`options_for`): past any, it decides.
     let (mut nodes, mut events, mut scalar_bytes) = (0usize, 0usize, 0usize);
-    let max_nodes = src.len() + 1_000;
-    let max_events = 3 * src.len() + 1_000;
-    let max_scalar_bytes = 2 * src.len() + 1_000;
+    let budget = Budget::for_len(src.len());
     while let Some(event) = parser.next_event() {
         let (event, span) = event.ok()?;
         events += 1;
         if let Event::Scalar(text, ..) = &event {
             scalar_bytes += text.len();
         }
-        if events > max_events || scalar_bytes > max_scalar_bytes {
+        if events > budget.events || scalar_bytes > budget.scalar_bytes {
             return None;
         }
         let (start, end) = match (span.start.byte_offset(), span.end.byte_offset()) {
@@ -311,7 +329,7 @@ fn parse_plain(src: &str) -> Option<Option<Node>> {
             _ => return None,
         };
         nodes += 1;
-        if nodes > max_nodes {
+        if nodes > budget.nodes {
             return None;
         }
         match open.last_mut() {

@@ -300,25 +300,25 @@ pub fn how<S: AsRef<str>>(path: &[S]) -> String {
     }
 }
 
-/// A path as users see it, with `/` separators on every platform.
-/// [`display_path`] without a copy when the path is already shown as it is spelled.
+/// A path as users see it, with `/` separators on every platform, borrowed when it is
+/// already spelled that way.
 pub fn display_path_ref(p: &std::path::Path) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
+    fn relative(s: &str) -> &str {
+        match s.strip_prefix("./") {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => s,
+        }
+    }
     match p.to_string_lossy() {
-        Cow::Borrowed(s) if !s.contains('\\') => match s.strip_prefix("./") {
-            Some(rest) if !rest.is_empty() => Cow::Borrowed(rest),
-            _ => Cow::Borrowed(s),
-        },
-        _ => Cow::Owned(display_path(p)),
+        Cow::Borrowed(s) if !s.contains('\\') => Cow::Borrowed(relative(s)),
+        lossy => Cow::Owned(relative(&lossy.replace('\\', "/")).to_string()),
     }
 }
 
+/// [`display_path_ref`], owned.
 pub fn display_path(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    match s.strip_prefix("./") {
-        Some(rest) if !rest.is_empty() => rest.to_string(),
-        _ => s,
-    }
+    display_path_ref(p).into_owned()
 }
 
 #[cfg(test)]
