@@ -2063,6 +2063,27 @@ pub fn run_timed(
     args: &[&std::ffi::OsStr],
     env: &[(&str, &str)],
 ) -> (std::process::Output, f64, Option<String>) {
+    run_timed_to(program, args, env, true)
+}
+
+/// `run_timed` with the program's stdout sent to /dev/null: for timing a program whose output
+/// is large (the access report on `limits` writes 2.3 GB), where collecting it in this process
+/// would time the pipe and this process's buffer, not the program. `Output::stdout` is empty.
+#[allow(dead_code)] // not every benchmark times a process
+pub fn run_timed_discarding_stdout(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+) -> (std::process::Output, f64, Option<String>) {
+    run_timed_to(program, args, env, false)
+}
+
+fn run_timed_to(
+    program: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    keep_stdout: bool,
+) -> (std::process::Output, f64, Option<String>) {
     use std::process::Command;
     let timed = Path::new("/usr/bin/time").exists();
     let mut cmd = if timed {
@@ -2073,6 +2094,9 @@ pub fn run_timed(
         Command::new(program)
     };
     let t = std::time::Instant::now();
+    if !keep_stdout {
+        cmd.stdout(std::process::Stdio::null());
+    }
     let o = cmd
         .args(args)
         .envs(env.iter().copied())
