@@ -230,7 +230,7 @@ fn main() {
     let contoso = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/contoso");
     let mut walls: Vec<f64> = (0..runs.max(5))
         .map(|_| {
-            generate::run_timed(
+            generate::run_timed_discarding_stdout(
                 canopy,
                 &["check".as_ref(), "--quiet".as_ref(), contoso.as_os_str()],
                 &[],
