@@ -18,7 +18,6 @@ use canopy::load::{Walked, yaml};
 use canopy::source::{FileId, SourceFile};
 use generate::Params;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const FINGERPRINT_FILE: &str = ".canopy-bench";
@@ -464,7 +463,7 @@ fn anatomy(dir: &Path, config: &canopy::config::Config) -> Anatomy {
         let id = FileId(i as u32);
         let t = Instant::now();
         let text = String::from_utf8(std::fs::read(&path).expect("read")).expect("UTF-8");
-        let text: Arc<str> = Arc::from(text);
+        let text = arcstr::ArcStr::from(text);
         a.read += t.elapsed();
 
         let t = Instant::now();

@@ -238,13 +238,19 @@ impl Builder<'_> {
             ScopeKind::ManagementGroup(id) => {
                 let mg = t.mg(id);
                 (
-                    mg.display_name.as_ref().unwrap_or(&mg.name).value.clone(),
+                    mg.display_name
+                        .as_ref()
+                        .unwrap_or(&mg.name)
+                        .value
+                        .to_string(),
                     1,
                 )
             }
-            ScopeKind::Subscription(id) => (t.sub(id).name.value.clone(), 2),
-            ScopeKind::ResourceGroup(id) => (t.resource_groups[id.index()].name.value.clone(), 3),
-            ScopeKind::Resource(id) => (t.resources[id.index()].name.value.clone(), 4),
+            ScopeKind::Subscription(id) => (t.sub(id).name.value.to_string(), 2),
+            ScopeKind::ResourceGroup(id) => {
+                (t.resource_groups[id.index()].name.value.to_string(), 3)
+            }
+            ScopeKind::Resource(id) => (t.resources[id.index()].name.value.to_string(), 4),
         };
         let i = self.scopes.name.len() as u32;
         self.scopes.name.push(name);
@@ -290,7 +296,11 @@ impl AuditData {
         }
 
         let principals = Principals {
-            name: t.principals.iter().map(|p| p.name.value.clone()).collect(),
+            name: t
+                .principals
+                .iter()
+                .map(|p| p.name.value.to_string())
+                .collect(),
             kind: t
                 .principals
                 .iter()
@@ -414,12 +424,13 @@ impl AuditData {
             .iter()
             .map(|d| {
                 let (file, line) = b.place(d.scope_ref.span);
-                let texts = |v: &[crate::source::Text]| v.iter().map(|x| x.value.clone()).collect();
+                let texts =
+                    |v: &[crate::source::Text]| v.iter().map(|x| x.value.to_string()).collect();
                 DenyAssignment {
                     name: d
                         .name
                         .as_ref()
-                        .map_or_else(String::new, |n| n.value.clone()),
+                        .map_or_else(String::new, |n| n.value.to_string()),
                     scope: b.scope(d.scope),
                     actions: texts(&d.actions),
                     not_actions: texts(&d.not_actions),
@@ -486,10 +497,10 @@ impl AuditData {
                 let d = &t.policy_definitions[pa.policy.index()];
                 let (file, line) = b.place(pa.name.span);
                 PolicyAssignment {
-                    name: pa.name.value.clone(),
-                    display_name: pa.display_name.as_ref().map(|d| d.value.clone()),
+                    name: pa.name.value.to_string(),
+                    display_name: pa.display_name.as_ref().map(|d| d.value.to_string()),
                     scope: b.scope(pa.scope),
-                    policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
+                    policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
                     effect: effects[i].unwrap_or("").to_string(),
                     evaluable: evaluable[pa.policy.index()],
                     enforced: pa.enforced,

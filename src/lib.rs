@@ -38,7 +38,6 @@ use diag::{Finding, Severity};
 use model::Tenant;
 use source::{FileId, Files, SourceFile};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// A loaded, resolved and checked tree.
 #[derive(Debug)]
@@ -345,7 +344,7 @@ pub fn parse_config(path: PathBuf, bytes: Vec<u8>) -> Result<Config, Error> {
         files.add(SourceFile::new(
             config::FILE_NAME.into(),
             path,
-            Arc::from(text),
+            arcstr::ArcStr::from(text),
         ));
         Error::Config { files, findings }
     })

@@ -49,7 +49,7 @@ fn node_from_json(v: &J) -> Node {
 }
 
 fn text(s: &str) -> Text {
-    Spanned::new(s.to_string(), Span::new(FileId(0), 0, 0))
+    Spanned::new(s.into(), Span::new(FileId(0), 0, 0))
 }
 
 fn defs_dir() -> PathBuf {
@@ -693,7 +693,7 @@ fn parse_yaml(src: &str) -> Result<canopy::policy::Definition, Vec<PolicyError>>
     };
     let get = |k: &str| entries.iter().find(|e| e.key == k).map(|e| &e.value);
     let mode = get("mode").map(|n| match &n.value {
-        Value::Str(s) => Spanned::new(s.clone(), Span::new(FileId(0), n.start, n.end)),
+        Value::Str(s) => Spanned::new(s.as_str().into(), Span::new(FileId(0), n.start, n.end)),
         _ => panic!("mode string"),
     });
     parse_definition(
@@ -961,7 +961,7 @@ fn assignment(src: &str) -> Vec<(Text, Node)> {
     entries
         .into_iter()
         .map(|e| {
-            let name = Spanned::new(e.key, Span::new(FileId(1), e.key_start, e.key_end));
+            let name = Spanned::new(e.key.into(), Span::new(FileId(1), e.key_start, e.key_end));
             (name, e.value)
         })
         .collect()

@@ -215,7 +215,7 @@ impl<'t> Access<'t> {
                     role: ra.role,
                     scope: ra.scope,
                     path: path.clone(),
-                    conditions: ra.condition.iter().map(|c| c.value.clone()).collect(),
+                    conditions: ra.condition.iter().map(|c| c.value.to_string()).collect(),
                 };
                 if ra.eligible {
                     eligible.push(grant);

@@ -401,7 +401,7 @@ impl<'a> Granted<'a> {
 
 fn names(t: &Tenant, path: &[PrincipalId]) -> Vec<String> {
     path.iter()
-        .map(|p| t.principal(*p).name.value.clone())
+        .map(|p| t.principal(*p).name.value.to_string())
         .collect()
 }
 

@@ -425,12 +425,12 @@ fn decision_json<'a>(
                 let deny = &t.deny_assignments[x.deny.index()];
                 let pos = position(&a.files, deny.scope_ref.span);
                 DenyJson {
-                    name: deny.name.as_ref().map(|n| n.value.clone()),
+                    name: deny.name.as_ref().map(|n| n.value.to_string()),
                     scope: t.scopes.path(deny.scope).to_string(),
                     path: x
                         .path
                         .iter()
-                        .map(|p| t.principal(*p).name.value.clone())
+                        .map(|p| t.principal(*p).name.value.to_string())
                         .collect(),
                     file: pos.file,
                     line: pos.line,
@@ -615,7 +615,7 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
                 }))
                 .collect();
             WhoPrincipal {
-                name: principal.name.value.clone(),
+                name: principal.name.value.to_string(),
                 kind: principal.kind.noun(),
                 guest: principal.guest,
                 access,
@@ -685,7 +685,7 @@ struct PermissionJson {
 
 fn permissions(t: &Tenant, role: crate::model::RoleRef) -> Vec<PermissionJson> {
     let strings = |v: &[Box<str>]| v.iter().map(|s| s.to_string()).collect();
-    let texts = |v: &[crate::source::Text]| v.iter().map(|s| s.value.clone()).collect();
+    let texts = |v: &[crate::source::Text]| v.iter().map(|s| s.value.to_string()).collect();
     match role {
         crate::model::RoleRef::BuiltIn(r) => r
             .permissions
@@ -741,7 +741,7 @@ fn what(a: &Analysis, access: &Access, args: &WhatArgs, out: &mut dyn Write) -> 
         .collect();
     let doc = WhatJson {
         version: 1,
-        principal: principal.name.value.clone(),
+        principal: principal.name.value.to_string(),
         disabled: !principal.enabled.value,
         roles,
     };
@@ -850,7 +850,7 @@ fn assignment_json(a: &Analysis, id: crate::model::AssignmentId, reason: &str) -
     let ra = &t.role_assignments[id.index()];
     let pos = position(&a.files, ra.scope_ref.span);
     FlaggedJson {
-        principal: t.principal(ra.principal).name.value.clone(),
+        principal: t.principal(ra.principal).name.value.to_string(),
         role: t.role_name(ra.role).to_string(),
         scope: t.scopes.path(ra.scope).to_string(),
         reason: reason.to_string(),
@@ -967,7 +967,7 @@ fn report(
             let mut owners = r.subscription_owners.iter().map(|(s, ix)| {
                 let names: Vec<String> = ix
                     .iter()
-                    .map(|i| t.principal(r.rows[*i].principal).name.value.clone())
+                    .map(|i| t.principal(r.rows[*i].principal).name.value.to_string())
                     .collect();
                 json(&serde_json::json!({"subscription": t.sub(*s).name.value, "owners": names}))
             });

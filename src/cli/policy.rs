@@ -75,8 +75,8 @@ fn row(t: &Tenant, e: &Evaluation) -> Row {
     };
     Row {
         scope: t.scopes.path(e.target).to_string(),
-        assignment: a.name.value.clone(),
-        policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
+        assignment: a.name.value.to_string(),
+        policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
         effect: e.outcome.effect.name(),
         compliant: e.compliant(),
         exempt: e.exemption.is_some(),
@@ -91,7 +91,7 @@ fn row(t: &Tenant, e: &Evaluation) -> Row {
 
 fn subscription_of(t: &Tenant, s: ScopeId) -> Option<String> {
     t.scopes.ancestors(s).find_map(|a| match t.scopes.kind(a) {
-        ScopeKind::Subscription(id) => Some(t.sub(id).name.value.clone()),
+        ScopeKind::Subscription(id) => Some(t.sub(id).name.value.to_string()),
         _ => None,
     })
 }
@@ -141,7 +141,10 @@ fn write_results(
         total.add(e);
         let asg = &t.policy_assignments[e.assignment.index()];
         per_assignment
-            .entry((asg.name.value.clone(), t.scopes.path(asg.scope).to_string()))
+            .entry((
+                asg.name.value.to_string(),
+                t.scopes.path(asg.scope).to_string(),
+            ))
             .or_default()
             .add(e);
         if let Some(s) = subscription_of(t, e.target) {
@@ -284,7 +287,7 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             let parameters: BTreeMap<String, serde_json::Value> = asg
                 .parameters
                 .iter()
-                .map(|(k, v)| (k.value.clone(), v.to_json()))
+                .map(|(k, v)| (k.value.to_string(), v.to_json()))
                 .collect();
             // Allowed locations intersect down the hierarchy: a resource must satisfy each.
             if asg.enforced && !exempt {
@@ -305,8 +308,8 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
                 }
             }
             in_force.push(InForce {
-                assignment: asg.name.value.clone(),
-                policy: d.display_name.as_ref().unwrap_or(&d.name).value.clone(),
+                assignment: asg.name.value.to_string(),
+                policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
                 from: t.scopes.path(asg.scope).to_string(),
                 enforced: asg.enforced,
                 exempt,

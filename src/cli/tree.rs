@@ -78,7 +78,7 @@ fn mg_line(t: &Tenant, id: MgId) -> String {
     let c = counts(t, mg.scope);
     let mut s = match &mg.display_name {
         Some(d) if d.value != mg.name.value => format!("{} ({})", d.value, mg.name.value),
-        _ => mg.name.value.clone(),
+        _ => mg.name.value.to_string(),
     };
     let d = describe(c, true);
     if !d.is_empty() {

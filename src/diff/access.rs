@@ -239,7 +239,7 @@ impl<'a> Side<'a> {
         let t = &self.a.tenant;
         let pr = t.principal(p);
         AccessEntry {
-            principal: pr.name.value.clone(),
+            principal: pr.name.value.to_string(),
             principal_kind: pr.kind.noun(),
             role: t.role_name(g.role).to_string(),
             scope: t.scopes.path(scope).to_string(),
@@ -249,12 +249,12 @@ impl<'a> Side<'a> {
             assigned_to: g
                 .path
                 .last()
-                .map(|q| t.principal(*q).name.value.clone())
+                .map(|q| t.principal(*q).name.value.to_string())
                 .unwrap_or_default(),
             via: g
                 .path
                 .iter()
-                .map(|q| t.principal(*q).name.value.clone())
+                .map(|q| t.principal(*q).name.value.to_string())
                 .collect(),
             inherited_from: (scope != g.scope).then(|| t.scopes.path(g.scope).to_string()),
             also_held_at: None,
@@ -409,7 +409,7 @@ fn escalation(
     let t = &side.a.tenant;
     let pr = t.principal(p);
     Escalation {
-        principal: pr.name.value.clone(),
+        principal: pr.name.value.to_string(),
         principal_kind: pr.kind.noun(),
         actions: capabilities
             .iter()
@@ -421,7 +421,7 @@ fn escalation(
         via: g
             .path
             .iter()
-            .map(|q| t.principal(*q).name.value.clone())
+            .map(|q| t.principal(*q).name.value.to_string())
             .collect(),
         conditional: conditional || g.conditional(),
         place: side.place(g),
@@ -492,7 +492,7 @@ fn inherited_at(
                             role: ra.role,
                             scope: ra.scope,
                             path: via,
-                            conditions: ra.condition.iter().map(|c| c.value.clone()).collect(),
+                            conditions: ra.condition.iter().map(|c| c.value.to_string()).collect(),
                         },
                         ra.eligible,
                     )
@@ -643,12 +643,12 @@ pub fn holders(access: &Access, role: &str) -> Vec<Holder> {
                 continue;
             }
             out.push(Holder {
-                principal: t.principal(q).name.value.clone(),
+                principal: t.principal(q).name.value.to_string(),
                 scope: t.scopes.path(ra.scope).to_string(),
                 via: path
                     .iter()
                     .rev()
-                    .map(|x| t.principal(*x).name.value.clone())
+                    .map(|x| t.principal(*x).name.value.to_string())
                     .collect(),
             });
         }

@@ -32,7 +32,7 @@ fn changed_files(a: &Analysis, b: &Analysis) -> Vec<bool> {
         }
         changed[i] = !theirs
             .get(f.name.as_str())
-            .is_some_and(|g| std::sync::Arc::ptr_eq(&f.text, &g.text) || f.text == g.text);
+            .is_some_and(|g| arcstr::ArcStr::ptr_eq(&f.text, &g.text) || f.text == g.text);
     }
     changed
 }

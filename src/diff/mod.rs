@@ -488,9 +488,14 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
             Violation {
                 target_removed: fixed && b_scopes.find(&([&scope, "", ""], false)).is_none(),
                 scope,
-                assignment: pa.name.value.clone(),
+                assignment: pa.name.value.to_string(),
                 assignment_scope: t.scopes.path(pa.scope).to_string(),
-                policy: def.display_name.as_ref().unwrap_or(&def.name).value.clone(),
+                policy: def
+                    .display_name
+                    .as_ref()
+                    .unwrap_or(&def.name)
+                    .value
+                    .to_string(),
                 effect: e.outcome.effect.name(),
                 enforced: e.enforced,
                 reason: e.outcome.reason.clone(),

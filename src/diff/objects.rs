@@ -44,12 +44,12 @@ fn set_diff(before: &[Text], after: &[Text]) -> (Vec<String>, Vec<String>) {
     let mut added: Vec<String> = after
         .iter()
         .filter(|t| !b.contains(&lower(&t.value)))
-        .map(|t| t.value.clone())
+        .map(|t| t.value.to_string())
         .collect();
     let mut removed: Vec<String> = before
         .iter()
         .filter(|t| !a.contains(&lower(&t.value)))
-        .map(|t| t.value.clone())
+        .map(|t| t.value.to_string())
         .collect();
     added.sort_by_key(|s| lower(s));
     added.dedup_by_key(|s| lower(s));
@@ -92,10 +92,10 @@ fn list_details(
 fn scope_name(t: &Tenant, s: ScopeId) -> String {
     match t.scopes.kind(s) {
         ScopeKind::Tenant => "/".to_string(),
-        ScopeKind::ManagementGroup(id) => t.mg(id).name.value.clone(),
-        ScopeKind::Subscription(id) => t.sub(id).name.value.clone(),
-        ScopeKind::ResourceGroup(id) => t.resource_groups[id.index()].name.value.clone(),
-        ScopeKind::Resource(id) => t.resources[id.index()].name.value.clone(),
+        ScopeKind::ManagementGroup(id) => t.mg(id).name.value.to_string(),
+        ScopeKind::Subscription(id) => t.sub(id).name.value.to_string(),
+        ScopeKind::ResourceGroup(id) => t.resource_groups[id.index()].name.value.to_string(),
+        ScopeKind::Resource(id) => t.resources[id.index()].name.value.to_string(),
     }
 }
 
@@ -262,7 +262,7 @@ fn principals(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &m
         affected.principals.insert(lower(&p.name.value));
         d.principals.push(PrincipalChange {
             change,
-            principal: p.name.value.clone(),
+            principal: p.name.value.to_string(),
             principal_kind: p.kind.noun(),
             details: Vec::new(),
             members_added: Vec::new(),
@@ -333,7 +333,7 @@ fn principals(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &m
             affected.principals.insert(lower(&ph.name.value));
             d.principals.push(PrincipalChange {
                 change: Change::Modified,
-                principal: ph.name.value.clone(),
+                principal: ph.name.value.to_string(),
                 principal_kind: ph.kind.noun(),
                 details,
                 members_added: added,
@@ -380,7 +380,7 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
         r.assignable_scopes
             .iter()
             .map(|(text, id)| match id {
-                Some(id) => Text::new(t.scopes.path(*id).to_string(), text.span),
+                Some(id) => Text::new(t.scopes.path(*id).into(), text.span),
                 None => text.clone(),
             })
             .collect()
@@ -390,7 +390,7 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
         let (rb, rh) = (&b.custom_roles[i], &h.custom_roles[j]);
         let mut c = RoleDefinitionChange {
             change: Some(Change::Modified),
-            role: rh.name.value.clone(),
+            role: rh.name.value.to_string(),
             place: place(head, rh.name.span),
             ..RoleDefinitionChange::default()
         };
@@ -434,10 +434,10 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
                 effective_actions(&a.tenant, RoleRef::Custom(crate::model::RoleId(i as u32)))
                     .into_iter(),
             );
-            let names = |v: &[Text]| v.iter().map(|t| t.value.clone()).collect::<Vec<_>>();
+            let names = |v: &[Text]| v.iter().map(|t| t.value.to_string()).collect::<Vec<_>>();
             let mut c = RoleDefinitionChange {
                 change: Some(change),
-                role: r.name.value.clone(),
+                role: r.name.value.to_string(),
                 place: place(a, r.name.span),
                 ..RoleDefinitionChange::default()
             };
@@ -530,7 +530,7 @@ fn role_assignments(
         let p = t.principal(ra.principal);
         AssignmentChange {
             change,
-            principal: p.name.value.clone(),
+            principal: p.name.value.to_string(),
             principal_kind: p.kind.noun(),
             role: t.role_name(ra.role).to_string(),
             scope: t.scopes.path(ra.scope).to_string(),
@@ -543,7 +543,7 @@ fn role_assignments(
     for &(i, j) in &m.both {
         let (x, y) = (&b.role_assignments[i], &h.role_assignments[j]);
         let mut details = Vec::new();
-        let cond = |c: &Option<Text>| c.as_ref().map(|c| c.value.clone());
+        let cond = |c: &Option<Text>| c.as_ref().map(|c| c.value.to_string());
         if cond(&x.condition) != cond(&y.condition) {
             details.push(match (&x.condition, &y.condition) {
                 (None, Some(c)) => format!("condition added: {}", c.value),
@@ -627,7 +627,11 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
         let x = &t.deny_assignments[i];
         ObjectChange {
             change,
-            name: x.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+            name: x
+                .name
+                .as_ref()
+                .map(|n| n.value.to_string())
+                .unwrap_or_default(),
             scope: t.scopes.path(x.scope).to_string(),
             details,
             place: place(a, x.scope_ref.span),
@@ -710,7 +714,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         let x = &a.tenant.policy_definitions[i];
         ObjectChange {
             change,
-            name: x.name.value.clone(),
+            name: x.name.value.to_string(),
             scope: String::new(),
             details,
             place: place(a, x.name.span),
@@ -773,7 +777,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         }
         ObjectChange {
             change,
-            name: x.name.value.clone(),
+            name: x.name.value.to_string(),
             scope: t.scopes.path(x.scope).to_string(),
             details,
             place: place(a, x.name.span),
@@ -830,7 +834,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         let ns = |t: &Tenant, x: &crate::model::PolicyAssignment| -> Vec<Text> {
             x.not_scopes
                 .iter()
-                .map(|(n, s)| Text::new(t.scopes.path(*s).to_string(), n.span))
+                .map(|(n, s)| Text::new(t.scopes.path(*s).into(), n.span))
                 .collect()
         };
         list_details(&mut details, "notScopes", set_diff(&ns(b, x), &ns(h, y)));
@@ -875,7 +879,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         }
         ObjectChange {
             change,
-            name: x.name.value.clone(),
+            name: x.name.value.to_string(),
             scope: t.scopes.path(x.scope).to_string(),
             details,
             place: place(a, x.name.span),

@@ -7,7 +7,7 @@
 use super::schema::{self, Field, KindSpec, Ty};
 use super::yaml::{Node, Value};
 use crate::diag::{Code, Finding};
-use crate::source::{FileId, Span, Spanned, Text};
+use crate::source::{FileId, Span, Spanned, Str, Text};
 
 #[derive(Debug, Clone)]
 pub struct ManagementGroupDoc {
@@ -209,7 +209,8 @@ pub enum Doc {
 /// Converts nodes of one file, collecting findings.
 pub struct Converter<'a> {
     pub file: FileId,
-    pub text: &'a str,
+    /// The file's text, which converted strings share.
+    pub text: &'a arcstr::ArcStr,
     pub findings: Vec<Finding>,
 }
 
@@ -230,7 +231,7 @@ impl<'n> Record<'n> {
 }
 
 impl<'a> Converter<'a> {
-    pub fn new(file: FileId, text: &'a str) -> Self {
+    pub fn new(file: FileId, text: &'a arcstr::ArcStr) -> Self {
         Converter {
             file,
             text,
@@ -240,12 +241,6 @@ impl<'a> Converter<'a> {
 
     fn span(&self, node: &Node) -> Span {
         Span::new(self.file, node.start, node.end)
-    }
-
-    fn source(&self, node: &Node) -> &'a str {
-        self.text
-            .get(node.start as usize..node.end as usize)
-            .unwrap_or("")
     }
 
     fn schema_error(&mut self, span: Span, label: &str, message: String, help: Option<String>) {
@@ -524,14 +519,28 @@ impl<'a> Converter<'a> {
     }
 
     /// A scalar as text: strings as parsed, other scalars as written (`007` stays "007").
-    fn text_of(&self, v: &Node) -> String {
+    fn text_of(&self, v: &Node) -> Str {
         match &v.value {
-            Value::Str(s) => s.clone(),
-            _ => self.source(v).to_string(),
+            Value::Str(s) => self.shared(v.start, v.end, s),
+            _ => self.text.substr(v.start as usize..v.end as usize),
         }
     }
 
-    fn scalar_text(&mut self, v: &Node) -> Option<String> {
+    /// `value`, parsed from the bytes `start..end`, as a slice of the file's text when it is
+    /// written there as is: plainly, or quoted without escapes. Only escaped, folded or
+    /// multi-line values get their own copy.
+    fn shared(&self, start: u32, end: u32, value: &str) -> Str {
+        let (start, end) = (start as usize, end as usize);
+        let at = |a: usize, b: usize| (self.text.get(a..b) == Some(value)).then_some(a..b);
+        let range =
+            at(start, end).or_else(|| (end >= start + 2).then(|| at(start + 1, end - 1)).flatten());
+        match range {
+            Some(r) => self.text.substr(r),
+            None => Str::from(value),
+        }
+    }
+
+    fn scalar_text(&mut self, v: &Node) -> Option<Str> {
         if self.is_scalar(v) {
             Some(self.text_of(v))
         } else {
@@ -543,6 +552,14 @@ impl<'a> Converter<'a> {
             );
             None
         }
+    }
+
+    /// A mapping key as text.
+    fn key_text(&self, e: &super::yaml::Entry) -> Text {
+        Spanned::new(
+            self.shared(e.key_start, e.key_end, &e.key),
+            Span::new(self.file, e.key_start, e.key_end),
+        )
     }
 
     fn text(&self, v: &Node) -> Text {
@@ -569,7 +586,12 @@ impl<'a> Converter<'a> {
         };
         let t = self.text_of(v);
         let canon = words.iter().find(|w| w.eq_ignore_ascii_case(&t))?;
-        Some(Spanned::new(canon.to_string(), self.span(v)))
+        let canon = if *canon == t.as_str() {
+            t
+        } else {
+            Str::from(*canon)
+        };
+        Some(Spanned::new(canon, self.span(v)))
     }
 
     fn bool_or(&self, rec: &Record, name: &str, default: bool) -> Spanned<bool> {
@@ -611,11 +633,11 @@ impl<'a> Converter<'a> {
         };
         let mut out = Vec::with_capacity(entries.len());
         for e in entries {
-            let key = Spanned::new(e.key.clone(), Span::new(self.file, e.key_start, e.key_end));
+            let key = self.key_text(e);
             if self.is_scalar(&e.value) {
                 out.push((key, self.text(&e.value)));
             } else if e.value.value == Value::Null {
-                out.push((key, Spanned::new(String::new(), self.span(&e.value))));
+                out.push((key, Spanned::new(Str::new(), self.span(&e.value))));
             } else {
                 self.schema_error(
                     self.span(&e.value),
@@ -834,10 +856,7 @@ impl<'a> Converter<'a> {
             match &p.value {
                 Value::Map(entries) => {
                     for e in entries {
-                        let key = Spanned::new(
-                            e.key.clone(),
-                            Span::new(self.file, e.key_start, e.key_end),
-                        );
+                        let key = self.key_text(e);
                         parameters.push((key, unwrap_value(&e.value).clone()));
                     }
                 }
@@ -1048,13 +1067,38 @@ mod tests {
     use crate::load::yaml::{parse_chunk, split_documents};
 
     fn convert(text: &str) -> (Vec<Doc>, Vec<Finding>) {
-        let mut cx = Converter::new(FileId(0), text);
+        let shared = arcstr::ArcStr::from(text);
+        let mut cx = Converter::new(FileId(0), &shared);
         let mut docs = Vec::new();
         for c in split_documents(text) {
             let d = parse_chunk(text, c).unwrap().unwrap();
             docs.extend(cx.document(&d.root));
         }
         (docs, cx.findings)
+    }
+
+    /// Plain and quoted-without-escapes values are slices of the file's text, not copies; the
+    /// rest (escapes, folding, keys that are not strings) hold their own text, equal in value.
+    #[test]
+    fn strings_share_the_file_text_when_written_as_they_are() {
+        let text = arcstr::ArcStr::from(
+            "kind: ManagementGroup\nname: 'mg-a'\ndisplayName: \"A\\tB\"\nparent: >-\n  mg\n  root\n",
+        );
+        let chunk = split_documents(&text)[0];
+        let root = parse_chunk(&text, chunk).unwrap().unwrap().root;
+        let mut cx = Converter::new(FileId(0), &text);
+        let Some(Doc::ManagementGroup(mg)) = cx.document(&root) else {
+            panic!("a management group: {:?}", cx.findings)
+        };
+        let shares = |s: &Str| arcstr::ArcStr::ptr_eq(s.parent(), &text);
+        assert_eq!(mg.name.value, "mg-a");
+        assert!(shares(&mg.name.value), "quoted without escapes");
+        let display = mg.display_name.unwrap().value;
+        assert_eq!(display, "A\tB");
+        assert!(!shares(&display), "escaped");
+        let parent = mg.parent.unwrap().value;
+        assert_eq!(parent, "mg root");
+        assert!(!shares(&parent), "folded");
     }
 
     fn codes(f: &[Finding]) -> Vec<(Code, String)> {

@@ -11,7 +11,6 @@ use crate::source::{FileId, SourceFile, Span};
 use kinds::{Converter, Doc};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Largest file canopy reads. Far above any real tenant file; a bigger one is almost
 /// certainly not a hand-kept YAML file.
@@ -175,7 +174,7 @@ fn unreadable(
     );
     LoadedFile {
         id,
-        file: SourceFile::new(name, path, Arc::from("")),
+        file: SourceFile::new(name, path, arcstr::ArcStr::new()),
         docs: Vec::new(),
         findings: vec![f],
         suppressions: Vec::new(),
@@ -211,7 +210,7 @@ pub fn load_file(id: FileId, name: String, path: PathBuf) -> LoadedFile {
 /// Decodes and parses a file's bytes. Public for tests and for tools that hold files in memory.
 pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> LoadedFile {
     if let Some(problem) = binary_problem(&bytes) {
-        let text: Arc<str> = Arc::from("");
+        let text = arcstr::ArcStr::new();
         let f = Finding::new(
             Code::YamlSyntax,
             Span::new(id, 0, 0),
@@ -234,7 +233,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    let text: Arc<str> = Arc::from(text);
+    let text = arcstr::ArcStr::from(text);
     let file = SourceFile::new(name, path, text.clone());
     if let Some(at) = utf8_error {
         let f = Finding::new(
@@ -283,7 +282,7 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
 /// Parses every document of a file's text, in parallel for large files.
 pub fn parse_text(id: FileId, text: &str) -> (Vec<Doc>, Vec<Finding>) {
     // Callers of this form (built-in data, tests) apply no suppressions.
-    let p = parse_file(id, text);
+    let p = parse_file(id, &arcstr::ArcStr::from(text));
     (p.docs, p.findings)
 }
 
@@ -296,7 +295,7 @@ pub struct Parsed {
 
 /// Parses every document of a file's text (in parallel for large files) and finds its
 /// suppression comments.
-pub fn parse_file(id: FileId, text: &str) -> Parsed {
+pub fn parse_file(id: FileId, text: &arcstr::ArcStr) -> Parsed {
     let chunks = yaml::split_documents(text);
     // The node trees are kept only when the file may hold suppression comments, which need
     // them to know what they cover; otherwise each is dropped once converted.

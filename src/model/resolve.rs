@@ -10,6 +10,14 @@ use rayon::prelude::*;
 
 use std::collections::hash_map::Entry;
 
+/// A string lowercased, shared when it already is.
+fn lowered_str(s: &crate::source::Str) -> crate::source::Str {
+    match lowered(s) {
+        std::borrow::Cow::Borrowed(_) => s.clone(),
+        std::borrow::Cow::Owned(l) => l.into(),
+    }
+}
+
 fn key(s: &str) -> Box<str> {
     s.to_lowercase().into_boxed_str()
 }
@@ -628,7 +636,7 @@ fn add_subscription(
     }
     t.subscriptions.push(Subscription {
         name: s.name,
-        id: s.id.map(|i| Spanned::new(i.value.to_lowercase(), i.span)),
+        id: s.id.map(|i| Spanned::new(lowered_str(&i.value), i.span)),
         parent_ref: s.parent,
         parent,
         scope,
@@ -1137,7 +1145,7 @@ fn add_exemption(
                 Err(_) => {
                     findings.extend(scope_finding(
                         t,
-                        &Spanned::new(scope_part.to_string(), e.policy_assignment.span),
+                        &Spanned::new(scope_part.into(), e.policy_assignment.span),
                     ));
                     return;
                 }

@@ -242,7 +242,7 @@ impl<'t> View<'t> {
         let id = t.scopes.path(target);
         let tags = |v: &[(crate::source::Text, crate::source::Text)]| {
             v.iter()
-                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .map(|(k, v)| (k.value.to_string(), v.value.to_string()))
                 .collect()
         };
         match t.scopes.kind(target) {

@@ -95,7 +95,7 @@ impl Diagnostic for Drawn {
 /// snippet, which made reports with thousands of findings in one file quadratic.
 struct FileSource {
     name: String,
-    text: Arc<str>,
+    text: arcstr::ArcStr,
     line_starts: Arc<[u32]>,
 }
 

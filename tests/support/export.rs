@@ -37,7 +37,7 @@ fn mg_id(name: &str) -> String {
 
 /// Writes the exports of a tenant as the Azure CLI prints them.
 pub fn export(t: &Tenant, dir: &Path) {
-    let tenant_id = t.mg(t.root().expect("one root")).name.value.clone();
+    let tenant_id = t.mg(t.root().expect("one root")).name.value.to_string();
     // az account management-group show --name ROOT --expand --recurse
     fn node(t: &Tenant, s: ScopeId) -> Value {
         match t.scopes.kind(s) {
@@ -57,7 +57,7 @@ pub fn export(t: &Tenant, dir: &Path) {
                     .collect();
                 json!({
                     "children": if children.is_empty() { Value::Null } else { Value::Array(children) },
-                    "displayName": mg.display_name.as_ref().map_or(mg.name.value.clone(), |d| d.value.clone()),
+                    "displayName": mg.display_name.as_ref().map_or(mg.name.value.to_string(), |d| d.value.to_string()),
                     "id": mg_id(&mg.name.value),
                     "name": mg.name.value,
                     "type": "Microsoft.Management/managementGroups",
@@ -113,11 +113,11 @@ pub fn export(t: &Tenant, dir: &Path) {
             let tags: serde_json::Map<String, Value> = rg
                 .tags
                 .iter()
-                .map(|(k, v)| (k.value.clone(), json!(v.value)))
+                .map(|(k, v)| (k.value.to_string(), json!(v.value)))
                 .collect();
             groups.push(json!({
                 "id": format!("/subscriptions/{sid}/resourceGroups/{}", rg.name.value),
-                "location": rg.location.as_ref().map(|l| l.value.clone()),
+                "location": rg.location.as_ref().map(|l| l.value.to_string()),
                 "managedBy": null,
                 "name": rg.name.value,
                 "properties": {"provisioningState": "Succeeded"},
@@ -130,7 +130,7 @@ pub fn export(t: &Tenant, dir: &Path) {
                 let tags: serde_json::Map<String, Value> = r
                     .tags
                     .iter()
-                    .map(|(k, v)| (k.value.clone(), json!(v.value)))
+                    .map(|(k, v)| (k.value.to_string(), json!(v.value)))
                     .collect();
                 resources.push(json!({
                     "changedTime": "2026-01-01T00:00:00Z",
@@ -139,7 +139,7 @@ pub fn export(t: &Tenant, dir: &Path) {
                     "id": id,
                     "identity": null,
                     "kind": null,
-                    "location": r.location.as_ref().map(|l| l.value.clone()),
+                    "location": r.location.as_ref().map(|l| l.value.to_string()),
                     "managedBy": null,
                     "name": r.name.value,
                     "plan": null,
@@ -176,7 +176,7 @@ pub fn export(t: &Tenant, dir: &Path) {
         let display = p
             .display_name
             .as_ref()
-            .map_or(p.name.value.clone(), |d| d.value.clone());
+            .map_or(p.name.value.to_string(), |d| d.value.to_string());
         match p.kind {
             K::User => users.push(json!({
                 "businessPhones": [],
@@ -240,11 +240,11 @@ pub fn export(t: &Tenant, dir: &Path) {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let id = r.id.as_ref().map_or(format!("00000000-0000-4000-9000-{i:012}"), |i| i.value.clone());
-            let texts = |v: &[canopy::source::Text]| v.iter().map(|t| t.value.clone()).collect::<Vec<_>>();
+            let id = r.id.as_ref().map_or(format!("00000000-0000-4000-9000-{i:012}"), |i| i.value.to_string());
+            let texts = |v: &[canopy::source::Text]| v.iter().map(|t| t.value.to_string()).collect::<Vec<_>>();
             json!({
-                "assignableScopes": r.assignable_scopes.iter().map(|(s, id)| id.map_or(s.value.clone(), |id| azure_scope(t, id))).collect::<Vec<_>>(),
-                "description": r.description.as_ref().map(|d| d.value.clone()),
+                "assignableScopes": r.assignable_scopes.iter().map(|(s, id)| id.map_or(s.value.to_string(), |id| azure_scope(t, id))).collect::<Vec<_>>(),
+                "description": r.description.as_ref().map(|d| d.value.to_string()),
                 "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{id}"),
                 "name": id,
                 "permissions": [{
@@ -273,19 +273,19 @@ pub fn export(t: &Tenant, dir: &Path) {
                 let r = t.custom_role(id);
                 let fallback = format!("00000000-0000-4000-9000-{:012}", id.index());
                 (
-                    r.name.value.clone(),
-                    r.id.as_ref().map_or(fallback, |i| i.value.clone()),
+                    r.name.value.to_string(),
+                    r.id.as_ref().map_or(fallback, |i| i.value.to_string()),
                 )
             }
         };
         let name = format!("00000000-0000-4000-8000-{i:012}");
         json!({
-            "condition": a.condition.as_ref().map(|c| c.value.clone()),
-            "conditionVersion": a.condition_version.as_ref().map(|c| c.value.clone()),
+            "condition": a.condition.as_ref().map(|c| c.value.to_string()),
+            "conditionVersion": a.condition_version.as_ref().map(|c| c.value.to_string()),
             "createdBy": null,
             "createdOn": "2025-01-01T00:00:00Z",
             "delegatedManagedIdentityResourceId": null,
-            "description": a.description.as_ref().map(|d| d.value.clone()),
+            "description": a.description.as_ref().map(|d| d.value.to_string()),
             "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{name}", if scope == "/" { "" } else { &scope }),
             "name": name,
             "principalId": oid(p),
@@ -339,11 +339,11 @@ pub fn export(t: &Tenant, dir: &Path) {
         .filter(|d| !d.builtin)
         .map(|d| {
             json!({
-                "description": d.description.as_ref().map(|x| x.value.clone()),
-                "displayName": d.display_name.as_ref().map(|x| x.value.clone()),
+                "description": d.description.as_ref().map(|x| x.value.to_string()),
+                "displayName": d.display_name.as_ref().map(|x| x.value.to_string()),
                 "id": format!("/providers/Microsoft.Management/managementGroups/{tenant_id}/providers/Microsoft.Authorization/policyDefinitions/{}", d.name.value),
                 "metadata": {"category": "General"},
-                "mode": d.mode.as_ref().map_or("Indexed".into(), |m| m.value.clone()),
+                "mode": d.mode.as_ref().map_or("Indexed".into(), |m| m.value.to_string()),
                 "name": d.name.value,
                 "parameters": d.parameters.as_ref().map(|p| p.to_json()),
                 "policyRule": d.policy_rule.to_json(),
@@ -367,18 +367,18 @@ pub fn export(t: &Tenant, dir: &Path) {
         .map(|a| {
             let d = &t.policy_definitions[a.policy.index()];
             let def_id = if d.builtin {
-                format!("/providers/Microsoft.Authorization/policyDefinitions/{}", d.id.as_ref().map_or(d.name.value.clone(), |i| i.value.clone()))
+                format!("/providers/Microsoft.Authorization/policyDefinitions/{}", d.id.as_ref().map_or(d.name.value.to_string(), |i| i.value.to_string()))
             } else {
                 format!("/providers/Microsoft.Management/managementGroups/{tenant_id}/providers/Microsoft.Authorization/policyDefinitions/{}", d.name.value)
             };
             let params: serde_json::Map<String, Value> = a
                 .parameters
                 .iter()
-                .map(|(k, v)| (k.value.clone(), json!({"value": v.to_json()})))
+                .map(|(k, v)| (k.value.to_string(), json!({"value": v.to_json()})))
                 .collect();
             json!({
-                "description": a.description.as_ref().map(|x| x.value.clone()),
-                "displayName": a.display_name.as_ref().map(|x| x.value.clone()),
+                "description": a.description.as_ref().map(|x| x.value.to_string()),
+                "displayName": a.display_name.as_ref().map(|x| x.value.to_string()),
                 "enforcementMode": if a.enforced { "Default" } else { "DoNotEnforce" },
                 "id": assignment_id(a),
                 "identity": null,
@@ -401,8 +401,8 @@ pub fn export(t: &Tenant, dir: &Path) {
         .map(|e| {
             let scope = azure_scope(t, e.scope);
             json!({
-                "description": e.description.as_ref().map(|x| x.value.clone()),
-                "displayName": e.display_name.as_ref().map(|x| x.value.clone()),
+                "description": e.description.as_ref().map(|x| x.value.to_string()),
+                "displayName": e.display_name.as_ref().map(|x| x.value.to_string()),
                 "exemptionCategory": e.category.value,
                 "expiresOn": e.expires_on.as_ref().map(|x| x.value.to_string()),
                 "id": format!("{scope}/providers/Microsoft.Authorization/policyExemptions/{}", e.name.value),
