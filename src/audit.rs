@@ -256,7 +256,7 @@ impl Builder<'_> {
         self.scopes.name.push(name);
         self.scopes.kind.push(kind);
         self.scopes.parent.push(parent);
-        self.scopes.path.push(t.scopes.path(s).to_string());
+        self.scopes.path.push(t.scope_path(s).to_string());
         self.scopes.resources.push(0);
         self.scope_index.insert(s, i);
         i
@@ -283,7 +283,7 @@ impl AuditData {
             }
             let i = b.push(s, parent);
             let mut children: Vec<ScopeId> = t.scopes.children(s).to_vec();
-            children.sort_by_cached_key(|c| std::cmp::Reverse(t.scopes.path(*c).to_lowercase()));
+            children.sort_by_cached_key(|c| std::cmp::Reverse(t.scope_path(*c).to_lowercase()));
             stack.extend(children.into_iter().map(|c| (c, i as i64)));
         }
         // Resources below each scope, for the tree's counts.

@@ -654,7 +654,7 @@ fn table(a: &Analysis, spec: &Spec) -> Table {
                     .map(|g| {
                         (
                             t.role_name(g.role).to_string(),
-                            t.scopes.path(g.scope).to_string(),
+                            t.scope_path(g.scope).to_string(),
                         )
                     })
                     .collect();

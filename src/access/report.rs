@@ -94,11 +94,7 @@ impl AccessReport {
         let scope_rank = dense_ranks(
             t.scopes.len(),
             rows.iter().map(|r| r.grant.scope.index()),
-            |i| {
-                t.scopes
-                    .path(crate::model::ScopeId(i as u32))
-                    .to_lowercase()
-            },
+            |i| t.scope_path(crate::model::ScopeId(i as u32)).to_lowercase(),
         );
         rows.par_sort_by_cached_key(|r| {
             (
@@ -196,7 +192,7 @@ impl AccessReport {
                     reason: format!(
                         "repeats `{}` inherited from `{}`",
                         t.role_name(a.role),
-                        t.scopes.path(t.role_assignments[*j].scope)
+                        t.scope_path(t.role_assignments[*j].scope)
                     ),
                 });
             }

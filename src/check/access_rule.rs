@@ -601,26 +601,26 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
                 format!(
                     "`{}` assigned at `{}` {through}",
                     t.role_name(g.role),
-                    t.scopes.path(g.scope)
+                    t.scope_path(g.scope)
                 )
             } else {
                 format!(
                     "`{}` as {} of `{}`",
                     t.role_name(g.role),
                     g.what,
-                    t.scopes.path(g.scope)
+                    t.scope_path(g.scope)
                 )
             };
             let what = match &can {
                 Some(op) => format!(
                     "{} can `{op}` at `{}` by {granted_how}",
                     who_is(t, p),
-                    t.scopes.path(at),
+                    t.scope_path(at),
                 ),
                 None => format!(
                     "{} holds {granted_how}, reaching `{}`",
                     who_is(t, p),
-                    t.scopes.path(at),
+                    t.scope_path(at),
                 ),
             };
             let what = if conditional {
@@ -794,7 +794,7 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
             access.memberships(p)
         };
         for &(_, at) in &places {
-            let here = t.scopes.path(at);
+            let here = t.scope_path(at);
             let applying: Vec<&crate::access::Grant> = active
                 .iter()
                 .filter(|g| t.scopes.contains(g.scope, at))
@@ -860,7 +860,7 @@ fn check_allow(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec
                             format!(
                                 "{} cannot `{op}` at `{}`, below `{here}`: a deny assignment removes it",
                                 who_is(t, p),
-                                t.scopes.path(d.scope)
+                                t.scope_path(d.scope)
                             ),
                         )
                         .related(d.scope_ref.span, "the deny assignment"),

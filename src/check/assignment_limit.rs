@@ -56,7 +56,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
             format!(
                 "{} role assignments {what} `{}`; Azure allows at most {limit}",
                 list.len(),
-                t.scopes.path(scope)
+                t.scope_path(scope)
             ),
         )
         .help("assign roles to groups instead of individuals, or remove unused assignments");

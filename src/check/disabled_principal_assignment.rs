@@ -29,7 +29,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                 format!(
                     "role `{}` at `{}` is assigned to disabled {} `{}`: it grants nothing",
                     t.role_name(a.role),
-                    t.scopes.path(a.scope),
+                    t.scope_path(a.scope),
                     p.kind.noun(),
                     p.name.value
                 ),

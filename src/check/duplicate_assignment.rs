@@ -35,7 +35,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                             "`{}` already holds `{}` at `{}`",
                             t.principal(a.principal).name.value,
                             t.role_name(a.role),
-                            t.scopes.path(a.scope)
+                            t.scope_path(a.scope)
                         ),
                     )
                     .related(f.scope_ref.span, "first assigned here")

@@ -33,7 +33,7 @@ fn run(cx: &Ctx, out: &mut Vec<Finding>) {
                     "{kind} role assignment of `{}` to `{}` at `{}` ended on {}: it grants nothing",
                     t.role_name(a.role),
                     t.principal(a.principal).name.value,
-                    t.scopes.path(a.scope),
+                    t.scope_path(a.scope),
                     end.value
                 ),
             )

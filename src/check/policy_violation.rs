@@ -64,7 +64,7 @@ pub(crate) fn finding(cx: &Ctx, e: &Evaluation, code: Code, effect: &str) -> Opt
     let inherited = if a.scope == e.target {
         String::new()
     } else {
-        format!(" (inherited from {})", t.scopes.path(a.scope))
+        format!(" (inherited from {})", t.scope_path(a.scope))
     };
     let policy = d.display_name.as_ref().unwrap_or(&d.name);
     Some(
@@ -74,7 +74,7 @@ pub(crate) fn finding(cx: &Ctx, e: &Evaluation, code: Code, effect: &str) -> Opt
             format!("{effect}: {clause}"),
             format!(
                 "`{}` breaks policy `{}` ({effect}): {}{inherited}",
-                t.scopes.path(e.target),
+                t.scope_path(e.target),
                 policy.value,
                 e.outcome.reason
             ),

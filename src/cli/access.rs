@@ -217,7 +217,7 @@ struct GrantJson<'a> {
     role: &'a str,
     role_id: Option<&'a str>,
     /// Where the assignment was made.
-    scope: &'a str,
+    scope: String,
     /// `assignment` or `coAdministrator`.
     via: &'static str,
     assigned_to: &'a str,
@@ -304,7 +304,7 @@ fn grant_json_in<'a>(a: &'a Analysis, g: &'a Grant, places: Option<&Places<'a>>)
             crate::model::RoleRef::BuiltIn(r) => Some(&r.id),
             crate::model::RoleRef::Custom(id) => t.custom_role(id).id.as_ref().map(|i| i.as_str()),
         },
-        scope: t.scopes.path(g.scope),
+        scope: t.scope_path(g.scope),
         via,
         assigned_to: g.path.last().map(name).unwrap_or_default(),
         path: g.path.iter().map(name).collect(),
@@ -387,14 +387,14 @@ fn check(
     let plane = plane(&args.action, args.data_action)?;
     let d = access.check(p, &args.action, plane, s);
     let name = &t.principal(p).name.value;
-    let scope_path = t.scopes.path(s);
+    let scope_path = t.scope_path(s);
     match args.tree.format {
         Format::Json => {
-            let j = decision_json(a, &d, name, &args.action, plane, scope_path);
+            let j = decision_json(a, &d, name, &args.action, plane, &scope_path);
             serde_json::to_writer_pretty(&mut *out, &j).map_err(std::io::Error::other)?;
             writeln!(out)?;
         }
-        Format::Human => write_decision(a, &d, name, &args.action, plane, scope_path, out)?,
+        Format::Human => write_decision(a, &d, name, &args.action, plane, &scope_path, out)?,
     }
     Ok(())
 }
@@ -426,7 +426,7 @@ fn decision_json<'a>(
                 let pos = position(&a.files, deny.scope_ref.span);
                 DenyJson {
                     name: deny.name.as_ref().map(|n| n.value.to_string()),
-                    scope: t.scopes.path(deny.scope).to_string(),
+                    scope: t.scope_path(deny.scope).to_string(),
                     path: x
                         .path
                         .iter()
@@ -489,7 +489,7 @@ fn write_decision(
             writeln!(
                 out,
                 "  {label} at {}  [{}:{}]",
-                a.tenant.scopes.path(deny.scope),
+                a.tenant.scope_path(deny.scope),
                 pos.file,
                 pos.line
             )?;
@@ -624,7 +624,7 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
         .collect();
     let doc = WhoJson {
         version: 1,
-        scope: t.scopes.path(s).to_string(),
+        scope: t.scope_path(s).to_string(),
         action: args.action.clone(),
         principals: rows,
     };
@@ -808,7 +808,7 @@ impl Serialize for RowJson<'_> {
         m.serialize_field("eligible", &self.eligible)?;
         m.serialize_field("role", g.role)?;
         m.serialize_field("roleId", &g.role_id)?;
-        m.serialize_field("scope", g.scope)?;
+        m.serialize_field("scope", &g.scope)?;
         m.serialize_field("via", g.via)?;
         m.serialize_field("assignedTo", g.assigned_to)?;
         m.serialize_field("path", &g.path)?;
@@ -852,7 +852,7 @@ fn assignment_json(a: &Analysis, id: crate::model::AssignmentId, reason: &str) -
     FlaggedJson {
         principal: t.principal(ra.principal).name.value.to_string(),
         role: t.role_name(ra.role).to_string(),
-        scope: t.scopes.path(ra.scope).to_string(),
+        scope: t.scope_path(ra.scope).to_string(),
         reason: reason.to_string(),
         file: pos.file,
         line: pos.line,
@@ -907,7 +907,7 @@ fn report(
                     if j.guest { "true" } else { "false" },
                     j.grant.role,
                     j.grant.role_id.unwrap_or(""),
-                    j.grant.scope,
+                    &j.grant.scope,
                     j.grant.via,
                     &j.grant.path.join(" > "),
                     if j.eligible { "true" } else { "false" },
@@ -1160,7 +1160,7 @@ mod row_tests {
         let grant = || GrantJson {
             role: "Reader",
             role_id: Some("acdd72a7-3385-48ef-bd42-f606fba81ae7"),
-            scope: "/subscriptions/s1",
+            scope: "/subscriptions/s1".into(),
             via: "assignment",
             assigned_to: "team \"a\"",
             path: vec!["u", "team \"a\""],

@@ -610,7 +610,7 @@ impl Filter {
                 for i in 0..t.scopes.len() as u32 {
                     let id = crate::model::ScopeId(i);
                     if t.scopes.contains(s, id) {
-                        set.insert(t.scopes.path(id).to_lowercase());
+                        set.insert(t.scope_path(id).to_lowercase());
                     }
                 }
             }

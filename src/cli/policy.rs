@@ -71,10 +71,10 @@ fn row(t: &Tenant, e: &Evaluation) -> Row {
     let inherited = if a.scope == e.target {
         String::new()
     } else {
-        format!(" (inherited from {})", t.scopes.path(a.scope))
+        format!(" (inherited from {})", t.scope_path(a.scope))
     };
     Row {
-        scope: t.scopes.path(e.target).to_string(),
+        scope: t.scope_path(e.target).to_string(),
         assignment: a.name.value.to_string(),
         policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
         effect: e.outcome.effect.name(),
@@ -143,7 +143,7 @@ fn write_results(
         per_assignment
             .entry((
                 asg.name.value.to_string(),
-                t.scopes.path(asg.scope).to_string(),
+                t.scope_path(asg.scope).to_string(),
             ))
             .or_default()
             .add(e);
@@ -310,7 +310,7 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             in_force.push(InForce {
                 assignment: asg.name.value.to_string(),
                 policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
-                from: t.scopes.path(asg.scope).to_string(),
+                from: t.scope_path(asg.scope).to_string(),
                 enforced: asg.enforced,
                 exempt,
                 parameters,
@@ -322,7 +322,7 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             &mut *out,
             &serde_json::json!({
                 "version": 1,
-                "scope": t.scopes.path(s),
+                "scope": t.scope_path(s),
                 "assignments": in_force,
                 "allowedLocations": allowed,
             }),
@@ -330,7 +330,7 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
         .map_err(std::io::Error::other)
         .and_then(|_| writeln!(out)),
         Format::Human => (|| {
-            writeln!(out, "policy in force at `{}`:\n", t.scopes.path(s))?;
+            writeln!(out, "policy in force at `{}`:\n", t.scope_path(s))?;
             if in_force.is_empty() {
                 writeln!(out, "  no policy assignment applies here")?;
             }

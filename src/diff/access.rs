@@ -154,7 +154,7 @@ impl<'a> Side<'a> {
     fn new(a: &'a Analysis, now: jiff::Timestamp) -> Side<'a> {
         let t = &a.tenant;
         let paths = (0..t.scopes.len() as u32)
-            .map(|i| (lower(t.scopes.path(ScopeId(i))), ScopeId(i)))
+            .map(|i| (lower(&t.scope_path(ScopeId(i))), ScopeId(i)))
             .collect();
         Side {
             a,
@@ -174,10 +174,11 @@ impl<'a> Side<'a> {
             return Some(*s);
         }
         let o = other.paths.get(path)?;
-        let ot = &other.a.tenant.scopes;
-        ot.ancestors(*o)
+        let ot = &other.a.tenant;
+        ot.scopes
+            .ancestors(*o)
             .skip(1)
-            .find_map(|anc| self.paths.get(&lower(ot.path(anc))).copied())
+            .find_map(|anc| self.paths.get(&lower(&ot.scope_path(anc))).copied())
     }
 
     /// A person's grants in force (active, eligible), computed once per person and side:
@@ -202,7 +203,7 @@ impl<'a> Side<'a> {
             .map(|g| (g, false))
             .chain(grants.eligible.iter().map(|g| (g, true)))
         {
-            let key = (lower(t.scopes.path(g.scope)), lower(t.role_name(g.role)), e);
+            let key = (lower(&t.scope_path(g.scope)), lower(t.role_name(g.role)), e);
             out.entry(key).or_insert_with(|| (g.clone(), e));
         }
         out
@@ -216,7 +217,7 @@ impl<'a> Side<'a> {
             .iter()
             .filter(|g| t.role_name(g.role).eq_ignore_ascii_case(role))
             .find(|g| t.scopes.contains(g.scope, scope))
-            .map(|g| t.scopes.path(g.scope).to_string())
+            .map(|g| t.scope_path(g.scope).to_string())
     }
 
     /// Whether `p` has the capability at `scope`, deny assignments considered: what
@@ -242,7 +243,7 @@ impl<'a> Side<'a> {
             principal: pr.name.value.to_string(),
             principal_kind: pr.kind.noun(),
             role: t.role_name(g.role).to_string(),
-            scope: t.scopes.path(scope).to_string(),
+            scope: t.scope_path(scope).to_string(),
             scope_kind: scope_kind(t, scope),
             eligible,
             conditional: g.conditional() || role_is_conditional(g.role),
@@ -256,7 +257,7 @@ impl<'a> Side<'a> {
                 .iter()
                 .map(|q| t.principal(*q).name.value.to_string())
                 .collect(),
-            inherited_from: (scope != g.scope).then(|| t.scopes.path(g.scope).to_string()),
+            inherited_from: (scope != g.scope).then(|| t.scope_path(g.scope).to_string()),
             also_held_at: None,
             place: self.place(g),
         }
@@ -344,13 +345,13 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
         let t = &head.a.tenant;
         grants.sort_by_cached_key(|(g, _)| {
             (
-                t.scopes.path(g.scope).len(),
+                t.scope_path(g.scope).len(),
                 g.scope,
                 lower(t.role_name(g.role)),
             )
         });
         for (g, _) in grants {
-            let path = lower(head.a.tenant.scopes.path(g.scope));
+            let path = lower(&head.a.tenant.scope_path(g.scope));
             let sb = base.scope_like(head, &path);
             let new = new_capabilities(head.a, g.role, |cap| {
                 seen.insert((cap, g.scope))
@@ -416,7 +417,7 @@ fn escalation(
             .filter_map(|c| capability_action(*c))
             .collect(),
         capabilities,
-        scope: t.scopes.path(scope).to_string(),
+        scope: t.scope_path(scope).to_string(),
         role: t.role_name(g.role).to_string(),
         via: g
             .path
@@ -460,11 +461,16 @@ fn inherited_at(
     let (Some(&s), Some(&o)) = (side.paths.get(path), other.paths.get(path)) else {
         return out;
     };
-    let ot = &other.a.tenant.scopes;
-    let theirs: FxHashSet<String> = ot.ancestors(o).skip(1).map(|x| lower(ot.path(x))).collect();
+    let ot = &other.a.tenant;
+    let theirs: FxHashSet<String> = ot
+        .scopes
+        .ancestors(o)
+        .skip(1)
+        .map(|x| lower(&ot.scope_path(x)))
+        .collect();
     let now = side.access.now();
     for anc in t.scopes.ancestors(s).skip(1) {
-        if theirs.contains(&lower(t.scopes.path(anc))) {
+        if theirs.contains(&lower(&t.scope_path(anc))) {
             continue; // an ancestor on both sides gives the same either way
         }
         for id in &index[anc.index()] {
@@ -644,7 +650,7 @@ pub fn holders(access: &Access, role: &str) -> Vec<Holder> {
             }
             out.push(Holder {
                 principal: t.principal(q).name.value.to_string(),
-                scope: t.scopes.path(ra.scope).to_string(),
+                scope: t.scope_path(ra.scope).to_string(),
                 via: path
                     .iter()
                     .rev()

@@ -446,8 +446,8 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
         let pa = &t.policy_assignments[e.assignment.index()];
         (
             [
-                t.scopes.path(e.target),
-                t.scopes.path(pa.scope),
+                &t.scope_paths()[e.target.index()],
+                &t.scope_paths()[pa.scope.index()],
                 &pa.name.value,
             ],
             false,
@@ -465,12 +465,7 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
     // For fixed violations: whether the resource is still there.
     let b_scopes = keys::Keyed::new(if fixed {
         (0..b.tenant.scopes.len() as u32)
-            .map(|i| {
-                Some((
-                    [b.tenant.scopes.path(crate::model::ScopeId(i)), "", ""],
-                    false,
-                ))
-            })
+            .map(|i| Some(([&b.tenant.scope_paths()[i as usize], "", ""], false)))
             .collect()
     } else {
         Vec::new()
@@ -484,12 +479,12 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
         .map(|e| {
             let pa = &t.policy_assignments[e.assignment.index()];
             let def = &t.policy_definitions[pa.policy.index()];
-            let scope = t.scopes.path(e.target).to_string();
+            let scope = t.scope_path(e.target).to_string();
             Violation {
                 target_removed: fixed && b_scopes.find(&([&scope, "", ""], false)).is_none(),
                 scope,
                 assignment: pa.name.value.to_string(),
-                assignment_scope: t.scopes.path(pa.scope).to_string(),
+                assignment_scope: t.scope_path(pa.scope).to_string(),
                 policy: def
                     .display_name
                     .as_ref()

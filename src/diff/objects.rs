@@ -142,7 +142,7 @@ pub fn compare(base: &Analysis, head: &Analysis, d: &mut TenantDiff, changes: &C
 fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String> {
     let (b, h) = (&base.tenant, &head.tenant);
     fn key(t: &Tenant, s: ScopeId) -> Option<Key<'_>> {
-        (s != ScopeId::TENANT).then(|| ([t.scopes.path(s), "", ""], false))
+        (s != ScopeId::TENANT).then(|| ([&*t.scope_paths()[s.index()], "", ""], false))
     }
     let m = match_by(
         (0..b.scopes.len() as u32)
@@ -155,19 +155,19 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
     let mut moved = Vec::new();
     for &(i, j) in &m.both {
         let (sb, sh) = (ScopeId(i as u32), ScopeId(j as u32));
-        let pb = b.scopes.parent(sb).map(|p| b.scopes.path(p));
-        let ph = h.scopes.parent(sh).map(|p| h.scopes.path(p));
+        let pb = b.scopes.parent(sb).map(|p| b.scope_path(p));
+        let ph = h.scopes.parent(sh).map(|p| h.scope_path(p));
         let same = match (pb, ph) {
-            (Some(x), Some(y)) => eq_fold(x, y),
+            (Some(x), Some(y)) => eq_fold(&x, &y),
             (x, y) => x.is_none() && y.is_none(),
         };
         if !same {
-            moved.push(lower(h.scopes.path(sh)));
+            moved.push(lower(&h.scope_path(sh)));
             d.hierarchy.push(HierarchyChange {
                 change: Change::Moved,
                 kind: scope_kind(h, sh),
                 name: scope_name(h, sh),
-                scope: h.scopes.path(sh).to_string(),
+                scope: h.scope_path(sh).to_string(),
                 from: parent_name(b, sb),
                 to: parent_name(h, sh),
                 with_children: 0,
@@ -209,7 +209,7 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
                 change,
                 kind: scope_kind(t, s),
                 name: scope_name(t, s),
-                scope: t.scopes.path(s).to_string(),
+                scope: t.scope_path(s).to_string(),
                 from: if change == Change::Removed {
                     parent.clone()
                 } else {
@@ -380,7 +380,7 @@ fn roles(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affected: &mut Af
         r.assignable_scopes
             .iter()
             .map(|(text, id)| match id {
-                Some(id) => Text::new(t.scopes.path(*id).into(), text.span),
+                Some(id) => Text::new(t.scope_path(*id).into(), text.span),
                 None => text.clone(),
             })
             .collect()
@@ -487,7 +487,7 @@ fn assignment_key<'t>(t: &'t Tenant, a: &crate::model::RoleAssignment) -> Option
         [
             &t.principal(a.principal).name.value,
             t.role_name(a.role),
-            t.scopes.path(a.scope),
+            &t.scope_paths()[a.scope.index()],
         ],
         a.eligible,
     ))
@@ -533,7 +533,7 @@ fn role_assignments(
             principal: p.name.value.to_string(),
             principal_kind: p.kind.noun(),
             role: t.role_name(ra.role).to_string(),
-            scope: t.scopes.path(ra.scope).to_string(),
+            scope: t.scope_path(ra.scope).to_string(),
             eligible: ra.eligible,
             details,
             place: place(a, ra.scope_ref.span),
@@ -606,7 +606,7 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
     let (b, h) = (&base.tenant, &head.tenant);
     fn key<'t>(t: &'t Tenant, x: &'t crate::model::DenyAssignment) -> Option<Key<'t>> {
         let name = x.name.as_ref().map_or("", |n| n.value.as_str());
-        Some(([t.scopes.path(x.scope), name, ""], false))
+        Some(([&t.scope_paths()[x.scope.index()], name, ""], false))
     }
     let m = match_by(
         b.deny_assignments.iter().map(|x| key(b, x)).collect(),
@@ -632,7 +632,7 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
                 .as_ref()
                 .map(|n| n.value.to_string())
                 .unwrap_or_default(),
-            scope: t.scopes.path(x.scope).to_string(),
+            scope: t.scope_path(x.scope).to_string(),
             details,
             place: place(a, x.scope_ref.span),
         }
@@ -749,7 +749,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
 
     // Assignments, by scope and name.
     fn key<'t>(t: &'t Tenant, s: ScopeId, n: &'t Text) -> Option<Key<'t>> {
-        Some(([t.scopes.path(s), &n.value, ""], false))
+        Some(([&t.scope_paths()[s.index()], &n.value, ""], false))
     }
     let m = match_by(
         b.policy_assignments
@@ -778,7 +778,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         ObjectChange {
             change,
             name: x.name.value.to_string(),
-            scope: t.scopes.path(x.scope).to_string(),
+            scope: t.scope_path(x.scope).to_string(),
             details,
             place: place(a, x.name.span),
         }
@@ -834,7 +834,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         let ns = |t: &Tenant, x: &crate::model::PolicyAssignment| -> Vec<Text> {
             x.not_scopes
                 .iter()
-                .map(|(n, s)| Text::new(t.scopes.path(*s).into(), n.span))
+                .map(|(n, s)| Text::new(t.scope_path(*s).into(), n.span))
                 .collect()
         };
         list_details(&mut details, "notScopes", set_diff(&ns(b, x), &ns(h, y)));
@@ -880,7 +880,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         ObjectChange {
             change,
             name: x.name.value.to_string(),
-            scope: t.scopes.path(x.scope).to_string(),
+            scope: t.scope_path(x.scope).to_string(),
             details,
             place: place(a, x.name.span),
         }
@@ -893,7 +893,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         let mut details = Vec::new();
         let pa = |t: &Tenant, x: &crate::model::PolicyExemption| {
             let a = &t.policy_assignments[x.policy_assignment.index()];
-            (lower(t.scopes.path(a.scope)), lower(&a.name.value))
+            (lower(&t.scope_path(a.scope)), lower(&a.name.value))
         };
         if pa(b, x) != pa(h, y) {
             details.push(format!(

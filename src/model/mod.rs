@@ -343,6 +343,9 @@ pub struct Tenant {
     /// end of resolving: part of the loading, so one `canopy access check` question costs
     /// only its answer. [`Tenant::reindex`] rebuilds them after the lists are edited by hand.
     pub(crate) by_principal: ByPrincipalIndexes,
+    /// Every scope's path, spelled once on first use by [`Tenant::scope_paths`] for callers that
+    /// match or key by paths in bulk (the diff). Not kept otherwise: see [`ScopeTree`].
+    pub(crate) scope_paths: std::sync::OnceLock<Box<[Box<str>]>>,
 }
 
 /// Ids (of groups, assignments, subscriptions) listed per principal, in one flat array

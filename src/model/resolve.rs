@@ -1,7 +1,7 @@
 //! From converted documents to the resolved [`Tenant`]: declarations deduplicated, names
 //! indexed case-insensitively, every reference resolved to an index or reported.
 
-use super::scope::{ScopeId, ScopeKind, management_group_path, resource_key};
+use super::scope::{ScopeId, ScopeKind, push_resource_path, resource_key};
 use super::*;
 use crate::diag::{Code, Finding};
 use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
@@ -318,10 +318,7 @@ fn add_management_group(
         return;
     }
     let id = MgId(t.management_groups.len() as u32);
-    let scope = t.scopes.add(
-        ScopeKind::ManagementGroup(id),
-        management_group_path(&mg.name.value),
-    );
+    let scope = t.scopes.add(ScopeKind::ManagementGroup(id));
     t.index.mgs.insert(key(&mg.name.value), id);
     t.management_groups.push(ManagementGroup {
         name: mg.name,
@@ -447,32 +444,28 @@ struct PreparedSub {
 
 struct PreparedGroup {
     key: Box<str>,
-    path: String,
-    resources: Vec<Option<(Box<str>, String)>>,
+    /// Each resource's index key; `None` when its type and name do not pair up.
+    resources: Vec<Option<Box<str>>>,
 }
 
 fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
+    let mut scratch = String::new();
     let groups = s
         .resource_groups
         .iter()
         .map(|rg| {
-            let path = format!(
-                "/subscriptions/{}/resourceGroups/{}",
-                s.name.value, rg.name.value
-            );
             let resources = rg
                 .resources
                 .iter()
                 .map(|r| {
                     let (ty, name) = (&r.resource_type.value, &r.name.value);
-                    let sub_path = resource_path(ty, name)?;
-                    let key = resource_key(ty, name).into_boxed_str();
-                    Some((key, format!("{path}/providers/{sub_path}")))
+                    scratch.clear();
+                    push_resource_path(&mut scratch, ty, name)
+                        .then(|| resource_key(ty, name).into_boxed_str())
                 })
                 .collect();
             PreparedGroup {
                 key: key(&rg.name.value),
-                path,
                 resources,
             }
         })
@@ -545,10 +538,7 @@ fn add_subscription(
         return None;
     }
     let id = SubId(t.subscriptions.len() as u32);
-    let scope = t.scopes.add(
-        ScopeKind::Subscription(id),
-        format!("/subscriptions/{}", s.name.value),
-    );
+    let scope = t.scopes.add(ScopeKind::Subscription(id));
     t.index.subs.insert(name_key, id);
     if let Some(k) = id_key {
         t.index.subs.insert(k, id);
@@ -581,12 +571,12 @@ fn add_subscription(
             continue;
         }
         let rg_id = RgId(t.resource_groups.len() as u32);
-        let rg_scope = t.scopes.add(ScopeKind::ResourceGroup(rg_id), prepared.path);
+        let rg_scope = t.scopes.add(ScopeKind::ResourceGroup(rg_id));
         t.scopes.set_parent(rg_scope, scope);
         t.index.rgs.insert(rg_key, rg_id);
         let mut res_ids = Vec::new();
         for (r, prepared) in rg.resources.into_iter().zip(prepared.resources) {
-            let Some((res_key, path)) = prepared else {
+            let Some(res_key) = prepared else {
                 findings.push(
                     Finding::new(
                         Code::Schema,
@@ -611,7 +601,7 @@ fn add_subscription(
                 continue;
             }
             let res_id = ResId(t.resources.len() as u32);
-            let res_scope = t.scopes.add(ScopeKind::Resource(res_id), path);
+            let res_scope = t.scopes.add(ScopeKind::Resource(res_id));
             t.scopes.set_parent(res_scope, rg_scope);
             t.index.resources.insert(res_key, res_id);
             t.resources.push(Resource {
@@ -644,28 +634,6 @@ fn add_subscription(
         co_administrators: Vec::new(),
     });
     Some(id)
-}
-
-/// `{namespace}/{t1}/{n1}/{t2}/{n2}...` for a type `namespace/t1/t2` and a name `n1/n2`.
-fn resource_path(resource_type: &str, name: &str) -> Option<String> {
-    let mut types = resource_type.split('/');
-    let namespace = types.next().filter(|n| n.contains('.'))?;
-    let types: Vec<&str> = types.collect();
-    let names: Vec<&str> = name.split('/').collect();
-    if types.is_empty()
-        || types.len() != names.len()
-        || types.iter().chain(&names).any(|s| s.is_empty())
-    {
-        return None;
-    }
-    let mut path = namespace.to_string();
-    for (ty, n) in types.iter().zip(&names) {
-        path.push('/');
-        path.push_str(ty);
-        path.push('/');
-        path.push_str(n);
-    }
-    Some(path)
 }
 
 /// Adds a principal; returns its unresolved members for [`link_members`].
@@ -1178,15 +1146,15 @@ fn add_exemption(
                     Code::UnknownReference,
                     e.policy_assignment.span,
                     "no such policy assignment",
-                    format!("no policy assignment `{name}` at `{}`", t.scopes.path(ws)),
+                    format!("no policy assignment `{name}` at `{}`", t.scope_path(ws)),
                 ),
                 None => unknown(e.policy_assignment.span, "policy assignment", name, None),
             };
-            let elsewhere: Vec<&str> = t
+            let elsewhere: Vec<String> = t
                 .policy_assignments
                 .iter()
                 .filter(|a| a.name.value.eq_ignore_ascii_case(name))
-                .map(|a| t.scopes.path(a.scope))
+                .map(|a| t.scope_path(a.scope))
                 .collect();
             f.help = Some(if let Some(at) = elsewhere.first() {
                 format!("an assignment named `{name}` exists at `{at}`")

@@ -27,11 +27,13 @@ pub enum ScopeKind {
     Resource(ResId),
 }
 
+/// A scope's place in the tree. Its path is not stored but spelled on demand from the names
+/// its kind points to ([`Tenant::scope_path`]): at Azure's limits the stored paths of 470,000
+/// scopes were about 90 MB, the largest single item of a `canopy check`.
 #[derive(Debug, Clone)]
 struct ScopeNode {
     kind: ScopeKind,
     parent: Option<ScopeId>,
-    path: Box<str>,
     children: Vec<ScopeId>,
 }
 
@@ -47,7 +49,6 @@ impl Default for ScopeTree {
             nodes: vec![ScopeNode {
                 kind: ScopeKind::Tenant,
                 parent: None,
-                path: "/".into(),
                 children: Vec::new(),
             }],
         }
@@ -60,11 +61,10 @@ impl ScopeTree {
         self.nodes.reserve_exact(n);
     }
 
-    pub(crate) fn add(&mut self, kind: ScopeKind, path: String) -> ScopeId {
+    pub(crate) fn add(&mut self, kind: ScopeKind) -> ScopeId {
         self.nodes.push(ScopeNode {
             kind,
             parent: None,
-            path: path.into(),
             children: Vec::new(),
         });
         ScopeId(self.nodes.len() as u32 - 1)
@@ -90,11 +90,6 @@ impl ScopeTree {
     pub fn children(&self, id: ScopeId) -> &[ScopeId] {
         &self.nodes[id.index()].children
     }
-    /// The scope's Azure path, spelled as the tree spells its names.
-    pub fn path(&self, id: ScopeId) -> &str {
-        &self.nodes[id.index()].path
-    }
-
     /// The scope and its ancestors, nearest first, ending at `/`. Stops on a parent loop.
     pub fn ancestors(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
         let mut next = Some(id);
@@ -139,8 +134,29 @@ pub struct ScopeError {
 
 const MG_PREFIX: &str = "/providers/Microsoft.Management/managementGroups/";
 
-pub fn management_group_path(name: &str) -> String {
-    format!("{MG_PREFIX}{name}")
+/// Appends `{namespace}/{t1}/{n1}/{t2}/{n2}...` for a type `namespace/t1/t2` and a name
+/// `n1/n2`: a resource's path below `/providers/`. False (and `out` unspecified) when the
+/// type and name do not pair up.
+pub(crate) fn push_resource_path(out: &mut String, resource_type: &str, name: &str) -> bool {
+    let mut types = resource_type.split('/');
+    let Some(namespace) = types.next().filter(|n| n.contains('.')) else {
+        return false;
+    };
+    let (type_count, name_count) = (types.clone().count(), name.split('/').count());
+    if type_count == 0 || type_count != name_count {
+        return false;
+    }
+    out.push_str(namespace);
+    for (ty, n) in types.zip(name.split('/')) {
+        if ty.is_empty() || n.is_empty() {
+            return false;
+        }
+        out.push('/');
+        out.push_str(ty);
+        out.push('/');
+        out.push_str(n);
+    }
+    true
 }
 
 /// The lowercase key of a resource: `namespace/type[/type...]|name[/name...]`.
@@ -162,6 +178,54 @@ fn malformed(s: &str) -> ScopeError {
 }
 
 impl Tenant {
+    /// The scope's Azure path, spelled as the tree spells its names.
+    pub fn scope_path(&self, id: ScopeId) -> String {
+        let mut out = String::with_capacity(128);
+        self.push_scope_path(&mut out, id);
+        out
+    }
+
+    /// Every scope's path, indexed by [`ScopeId`], spelled in parallel on first use and kept:
+    /// for callers that need many paths borrowed at once (the diff's keys). Single paths
+    /// should use [`Tenant::scope_path`], which keeps nothing.
+    pub fn scope_paths(&self) -> &[Box<str>] {
+        use rayon::prelude::*;
+        self.scope_paths.get_or_init(|| {
+            (0..self.scopes.len() as u32)
+                .into_par_iter()
+                .map(|i| self.scope_path(ScopeId(i)).into_boxed_str())
+                .collect()
+        })
+    }
+
+    /// Appends [`Tenant::scope_path`] to `out`, for writers that reuse one buffer.
+    pub fn push_scope_path(&self, out: &mut String, id: ScopeId) {
+        match self.scopes.kind(id) {
+            ScopeKind::Tenant => out.push('/'),
+            ScopeKind::ManagementGroup(m) => {
+                out.push_str(MG_PREFIX);
+                out.push_str(&self.mg(m).name.value);
+            }
+            ScopeKind::Subscription(s) => {
+                out.push_str("/subscriptions/");
+                out.push_str(&self.sub(s).name.value);
+            }
+            ScopeKind::ResourceGroup(r) => {
+                let rg = &self.resource_groups[r.index()];
+                self.push_scope_path(out, self.sub(rg.subscription).scope);
+                out.push_str("/resourceGroups/");
+                out.push_str(&rg.name.value);
+            }
+            ScopeKind::Resource(r) => {
+                let res = &self.resources[r.index()];
+                self.push_scope_path(out, self.resource_groups[res.resource_group.index()].scope);
+                out.push_str("/providers/");
+                // Resolving admitted only resources whose type and name pair up.
+                push_resource_path(out, &res.resource_type.value, &res.name.value);
+            }
+        }
+    }
+
     /// Resolves an Azure scope string, case-insensitively, to a scope of the tree.
     pub fn resolve_scope(&self, s: &str) -> Result<ScopeId, ScopeError> {
         let trimmed = s.trim();
@@ -336,7 +400,7 @@ resourceGroups:
             .resolve_scope("/providers/microsoft.management/MANAGEMENTGROUPS/prod")
             .unwrap();
         assert_eq!(
-            t.scopes.path(prod),
+            t.scope_path(prod),
             "/providers/Microsoft.Management/managementGroups/Prod"
         );
         let rg = t
@@ -344,6 +408,32 @@ resourceGroups:
             .unwrap();
         assert!(t.scopes.contains(prod, rg));
         assert_eq!(t.resolve_scope("/").unwrap(), ScopeId::TENANT);
+    }
+
+    /// Paths are spelled on demand from the declared names, as the tree spells them, and
+    /// resolve back to their scope; the cached table agrees with them.
+    #[test]
+    fn every_scope_path_is_spelled_from_its_names_and_resolves_back() {
+        let t = tenant(TREE);
+        let paths: Vec<String> = (0..t.scopes.len() as u32)
+            .map(|i| t.scope_path(ScopeId(i)))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/",
+                "/providers/Microsoft.Management/managementGroups/root",
+                "/providers/Microsoft.Management/managementGroups/Prod",
+                "/subscriptions/corp-prod",
+                "/subscriptions/corp-prod/resourceGroups/Test",
+                "/subscriptions/corp-prod/resourceGroups/Test/providers/Microsoft.Sql/servers/sql-test/databases/TestDB",
+                "/subscriptions/corp-prod/resourceGroups/Test/providers/Microsoft.Compute/virtualMachines/vm1",
+            ]
+        );
+        for (i, p) in paths.iter().enumerate() {
+            assert_eq!(t.resolve_scope(p), Ok(ScopeId(i as u32)), "{p}");
+            assert_eq!(&*t.scope_paths()[i], p);
+        }
     }
 
     #[test]

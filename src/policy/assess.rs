@@ -170,7 +170,7 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
             out
         })
         .collect();
-    results.par_sort_by_cached_key(|e| (t.scopes.path(e.target).to_lowercase(), e.assignment));
+    results.par_sort_by_cached_key(|e| (t.scope_path(e.target).to_lowercase(), e.assignment));
     Compliance { results, problems }
 }
 
@@ -231,7 +231,7 @@ struct View<'t> {
     name: &'t str,
     type_: &'t str,
     location: Option<&'t str>,
-    id: &'t str,
+    id: String,
     rg_location: Option<&'t str>,
     kind: ResourceKind,
     tag_pairs: Vec<(String, String)>,
@@ -239,7 +239,7 @@ struct View<'t> {
 
 impl<'t> View<'t> {
     fn of(t: &'t Tenant, target: ScopeId) -> View<'t> {
-        let id = t.scopes.path(target);
+        let id = t.scope_path(target);
         let tags = |v: &[(crate::source::Text, crate::source::Text)]| {
             v.iter()
                 .map(|(k, v)| (k.value.to_string(), v.value.to_string()))
@@ -294,7 +294,7 @@ impl<'t> View<'t> {
             name: self.name,
             type_: self.type_,
             location: self.location,
-            id: self.id,
+            id: &self.id,
             tags: &self.tag_pairs,
             resource_group_location: self.rg_location,
             kind: self.kind,

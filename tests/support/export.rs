@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// A scope as Azure prints it: subscriptions by ID.
 pub fn azure_scope(t: &Tenant, s: ScopeId) -> String {
-    let path = t.scopes.path(s).to_string();
+    let path = t.scope_path(s).to_string();
     let sub = t.scopes.ancestors(s).find_map(|a| match t.scopes.kind(a) {
         ScopeKind::Subscription(id) => Some(t.sub(id)),
         _ => None,
