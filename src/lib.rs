@@ -27,6 +27,7 @@ pub mod diff;
 pub mod git;
 pub mod import;
 pub mod load;
+mod mem;
 pub mod model;
 pub mod policy;
 pub mod report;

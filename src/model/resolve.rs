@@ -48,7 +48,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             Doc::Subscription(s) => subs.push(s),
             Doc::Principal(p) => principals.push(p),
             Doc::RoleDefinition(r) => roles.push(r),
-            Doc::RoleAssignment(a) => role_assignments.push(a),
+            Doc::RoleAssignment(a) => role_assignments.push(pending_role_assignment(a)),
             Doc::DenyAssignment(d) => deny_assignments.push(d),
             Doc::PolicyDefinition(p) => policy_definitions.push(p),
             Doc::PolicyAssignment(p) => policy_assignments.push(p),
@@ -56,6 +56,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             Doc::AccessRule(r) => access_rules.push(r),
         }
     }
+    crate::mem::release_freed();
     link_management_groups(&mut t, findings);
     // Exact room for what the documents declare: growing by doubling left up to half of each
     // of the largest lists (resources, scopes, role assignments) empty, hundreds of MB at
@@ -73,7 +74,6 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.index.resources.reserve(resources);
     t.index.rgs.reserve(groups);
     t.principals.reserve_exact(principals.len());
-    t.role_assignments.reserve_exact(role_assignments.len());
     let mut co_administrators = Vec::new();
     let prepared: Vec<PreparedSub> = subs.par_iter().map(prepare_subscription).collect();
     for (mut s, prepared) in subs.into_iter().zip(prepared) {
@@ -93,24 +93,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     for r in roles {
         add_custom_role(&mut t, r, findings);
     }
-    // The lookups in parallel (the tenant is complete for them by now); an assignment that
-    // does not resolve is looked up again, serially, to report why.
-    let found: Vec<Option<(PrincipalId, RoleRef, ScopeId)>> = role_assignments
-        .par_iter()
-        .map(|a| {
-            Some((
-                t.find_principal(&a.principal.value)?,
-                t.find_role(&a.role.value)?,
-                t.resolve_scope(&a.scope.value).ok()?,
-            ))
-        })
-        .collect();
-    for (a, found) in role_assignments.into_iter().zip(found) {
-        match found {
-            Some(ids) => push_role_assignment(&mut t, a, ids),
-            None => add_role_assignment(&mut t, a, findings),
-        }
-    }
+    resolve_role_assignments(&mut t, role_assignments, findings);
     for d in deny_assignments {
         add_deny_assignment(&mut t, d, findings);
     }
@@ -136,6 +119,8 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
         }
     }
     t.reindex();
+    // The documents are gone now, the subscriptions' resource lists last.
+    crate::mem::release_freed();
     t
 }
 
@@ -886,49 +871,79 @@ fn add_deny_assignment(
     });
 }
 
-fn add_role_assignment(
-    t: &mut Tenant,
-    a: crate::load::kinds::RoleAssignmentDoc,
-    findings: &mut Vec<Finding>,
-) {
-    let principal = t.find_principal(&a.principal.value);
-    if principal.is_none() {
-        let near = suggest(
-            &a.principal.value,
-            t.principals.iter().map(|p| p.name.value.as_str()),
-        );
-        findings.push(unknown(
-            a.principal.span,
-            "principal",
-            &a.principal.value,
-            near,
-        ));
-    }
-    let role = find_role_or_report(t, &a.role, findings);
-    let scope = resolve_scope_or_report(t, &a.scope, findings);
-    if let (Some(principal), Some(role), Some(scope)) = (principal, role, scope) {
-        push_role_assignment(t, a, (principal, role, scope));
-    }
-}
-
-fn push_role_assignment(
-    t: &mut Tenant,
-    a: crate::load::kinds::RoleAssignmentDoc,
-    (principal, role, scope): (PrincipalId, RoleRef, ScopeId),
-) {
-    t.role_assignments.push(RoleAssignment {
+/// An assignment as the model holds it, before its references are resolved: built straight
+/// from its document, so that the documents and the model's assignments never both exist
+/// (at Azure's limits each list was about 50 MB). The ids are placeholders until
+/// [`resolve_role_assignments`] sets or drops them.
+fn pending_role_assignment(a: crate::load::kinds::RoleAssignmentDoc) -> RoleAssignment {
+    RoleAssignment {
         principal_ref: a.principal,
         role_ref: a.role,
         scope_ref: a.scope,
         description: a.description,
-        principal,
-        role,
-        scope,
+        principal: PrincipalId(u32::MAX),
+        role: RoleRef::Custom(RoleId(u32::MAX)),
+        scope: ScopeId(u32::MAX),
         condition: a.condition,
         condition_version: a.condition_version,
         eligible: a.eligible,
         end_date_time: a.end_date_time,
-    });
+    }
+}
+
+/// Resolves every pending assignment's principal, role and scope in place (in parallel: the
+/// tenant is complete for them by now), reports those that do not resolve, in order, and
+/// keeps the rest as the tenant's assignments.
+fn resolve_role_assignments(
+    t: &mut Tenant,
+    mut pending: Vec<RoleAssignment>,
+    findings: &mut Vec<Finding>,
+) {
+    let tenant = &*t;
+    let resolved: Vec<bool> = pending
+        .par_iter_mut()
+        .map(|a| {
+            let found = || {
+                Some((
+                    tenant.find_principal(&a.principal_ref.value)?,
+                    tenant.find_role(&a.role_ref.value)?,
+                    tenant.resolve_scope(&a.scope_ref.value).ok()?,
+                ))
+            };
+            match found() {
+                Some((principal, role, scope)) => {
+                    (a.principal, a.role, a.scope) = (principal, role, scope);
+                    true
+                }
+                None => false,
+            }
+        })
+        .collect();
+    for (a, _) in pending.iter().zip(&resolved).filter(|(_, ok)| !**ok) {
+        report_role_assignment(tenant, a, findings);
+    }
+    let mut keep = resolved.into_iter();
+    pending.retain(|_| keep.next().unwrap_or(false));
+    pending.shrink_to_fit();
+    t.role_assignments = pending;
+}
+
+/// Reports why an assignment does not resolve: each reference that names nothing.
+fn report_role_assignment(t: &Tenant, a: &RoleAssignment, findings: &mut Vec<Finding>) {
+    if t.find_principal(&a.principal_ref.value).is_none() {
+        let near = suggest(
+            &a.principal_ref.value,
+            t.principals.iter().map(|p| p.name.value.as_str()),
+        );
+        findings.push(unknown(
+            a.principal_ref.span,
+            "principal",
+            &a.principal_ref.value,
+            near,
+        ));
+    }
+    find_role_or_report(t, &a.role_ref, findings);
+    resolve_scope_or_report(t, &a.scope_ref, findings);
 }
 
 fn add_policy_definition(
