@@ -24,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod diff;
+mod fold;
 pub mod git;
 pub mod import;
 pub mod load;

@@ -9,43 +9,16 @@ use std::hash::Hasher;
 /// An object's identity: up to three names (unused ones empty) and a flag.
 pub type Key<'a> = ([&'a str; 3], bool);
 
-fn fold_into(h: &mut FxHasher, s: &str) {
-    if s.is_ascii() {
-        // Lowercased a block at a time, so the hasher takes whole words.
-        let mut buf = [0u8; 64];
-        for chunk in s.as_bytes().chunks(64) {
-            let b = &mut buf[..chunk.len()];
-            b.copy_from_slice(chunk);
-            b.make_ascii_lowercase();
-            h.write(b);
-        }
-    } else {
-        for c in s.chars().flat_map(char::to_lowercase) {
-            h.write_u32(c as u32);
-        }
-    }
-    h.write_u8(0xff);
-}
-
 fn hash(k: &Key) -> u64 {
     let mut h = FxHasher::default();
     for s in k.0 {
-        fold_into(&mut h, s);
+        crate::fold::hash_folded(&mut h, s);
     }
     h.write_u8(k.1 as u8);
     h.finish()
 }
 
-/// Case-insensitive equality, as Azure compares names.
-pub fn eq_fold(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
-    } else {
-        a.chars()
-            .flat_map(char::to_lowercase)
-            .eq(b.chars().flat_map(char::to_lowercase))
-    }
-}
+pub use crate::fold::eq_fold;
 
 fn eq(a: &Key, b: &Key) -> bool {
     a.1 == b.1 && a.0.iter().zip(&b.0).all(|(x, y)| eq_fold(x, y))

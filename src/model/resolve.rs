@@ -1,7 +1,7 @@
 //! From converted documents to the resolved [`Tenant`]: declarations deduplicated, names
 //! indexed case-insensitively, every reference resolved to an index or reported.
 
-use super::scope::{ScopeId, ScopeKind, push_resource_path, resource_key};
+use super::scope::{ScopeId, ScopeKind, push_resource_path, resource_name_hash};
 use super::*;
 use crate::diag::{Code, Finding};
 use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
@@ -71,7 +71,7 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.resource_groups.reserve_exact(groups);
     t.resources.reserve_exact(resources);
     t.scopes.reserve(subs.len() + groups + resources);
-    t.index.resources.reserve(resources);
+    t.index.resources.reserve(resources, |_| 0); // empty: nothing to rehash
     t.index.rgs.reserve(groups);
     t.principals.reserve_exact(principals.len());
     let mut co_administrators = Vec::new();
@@ -429,8 +429,8 @@ struct PreparedSub {
 
 struct PreparedGroup {
     key: Box<str>,
-    /// Each resource's index key; `None` when its type and name do not pair up.
-    resources: Vec<Option<Box<str>>>,
+    /// Each resource's [`resource_name_hash`]; `None` when its type and name do not pair up.
+    resources: Vec<Option<u64>>,
 }
 
 fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
@@ -445,8 +445,7 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
                 .map(|r| {
                     let (ty, name) = (&r.resource_type.value, &r.name.value);
                     scratch.clear();
-                    push_resource_path(&mut scratch, ty, name)
-                        .then(|| resource_key(ty, name).into_boxed_str())
+                    push_resource_path(&mut scratch, ty, name).then(|| resource_name_hash(ty, name))
                 })
                 .collect();
             PreparedGroup {
@@ -561,7 +560,7 @@ fn add_subscription(
         t.index.rgs.insert(rg_key, rg_id);
         let mut res_ids = Vec::new();
         for (r, prepared) in rg.resources.into_iter().zip(prepared.resources) {
-            let Some(res_key) = prepared else {
+            let Some(name_hash) = prepared else {
                 findings.push(
                     Finding::new(
                         Code::Schema,
@@ -576,8 +575,8 @@ fn add_subscription(
                 );
                 continue;
             };
-            let res_key = (rg_id, res_key);
-            if let Some(&first) = t.index.resources.get(&res_key) {
+            let (ty, name) = (&r.resource_type.value, &r.name.value);
+            if let Some(first) = t.find_resource_hashed(rg_id, ty, name, name_hash) {
                 findings.push(duplicate(
                     "resource",
                     &r.name,
@@ -588,7 +587,6 @@ fn add_subscription(
             let res_id = ResId(t.resources.len() as u32);
             let res_scope = t.scopes.add(ScopeKind::Resource(res_id));
             t.scopes.set_parent(res_scope, rg_scope);
-            t.index.resources.insert(res_key, res_id);
             t.resources.push(Resource {
                 resource_group: rg_id,
                 name: r.name,
@@ -597,6 +595,7 @@ fn add_subscription(
                 tags: r.tags,
                 scope: res_scope,
             });
+            t.index_resource(res_id, name_hash);
             res_ids.push(res_id);
         }
         t.resource_groups.push(ResourceGroup {

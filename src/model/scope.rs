@@ -119,8 +119,29 @@ pub struct ScopeIndex {
     /// By name and by subscription ID.
     pub(crate) subs: FxHashMap<Box<str>, SubId>,
     pub(crate) rgs: FxHashMap<(SubId, Box<str>), RgId>,
-    /// By resource group and `namespace/type[/type]|name[/name]`, lowercase.
-    pub(crate) resources: FxHashMap<(RgId, Box<str>), ResId>,
+    /// By resource group, type and name, case-insensitively: keyed by [`resource_hash`]
+    /// and holding only ids, a match confirmed against the resource itself (see
+    /// [`crate::fold`]). Lowercase copies of the keys were about 60 MB at Azure's limits.
+    pub(crate) resources: hashbrown::HashTable<ResId>,
+}
+
+/// The hash of a resource's type and name, case-insensitively: the part of its index key
+/// that resolving computes in parallel, before the resource group has its id.
+pub(crate) fn resource_name_hash(resource_type: &str, name: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    crate::fold::hash_folded(&mut h, resource_type);
+    crate::fold::hash_folded(&mut h, name);
+    h.finish()
+}
+
+/// A resource's key in [`ScopeIndex::resources`]: its group and [`resource_name_hash`].
+pub(crate) fn resource_hash(rg: RgId, name_hash: u64) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u64(name_hash);
+    h.write_u32(rg.0);
+    h.finish()
 }
 
 /// Why a scope string does not name a scope of the tree.
@@ -159,9 +180,50 @@ pub(crate) fn push_resource_path(out: &mut String, resource_type: &str, name: &s
     true
 }
 
-/// The lowercase key of a resource: `namespace/type[/type...]|name[/name...]`.
-pub fn resource_key(resource_type: &str, name: &str) -> String {
-    format!("{resource_type}|{name}").to_lowercase()
+impl Tenant {
+    /// The resource of a group with this type and name, case-insensitively.
+    pub(crate) fn find_resource(&self, rg: RgId, resource_type: &str, name: &str) -> Option<ResId> {
+        self.find_resource_hashed(
+            rg,
+            resource_type,
+            name,
+            resource_name_hash(resource_type, name),
+        )
+    }
+
+    /// [`Tenant::find_resource`] with the [`resource_name_hash`] already computed.
+    pub(crate) fn find_resource_hashed(
+        &self,
+        rg: RgId,
+        resource_type: &str,
+        name: &str,
+        name_hash: u64,
+    ) -> Option<ResId> {
+        let hash = resource_hash(rg, name_hash);
+        self.index
+            .resources
+            .find(hash, |id| {
+                let r = &self.resources[id.index()];
+                r.resource_group == rg
+                    && crate::fold::eq_fold(&r.resource_type.value, resource_type)
+                    && crate::fold::eq_fold(&r.name.value, name)
+            })
+            .copied()
+    }
+
+    /// Indexes a resource already in [`Tenant::resources`].
+    pub(crate) fn index_resource(&mut self, id: ResId, name_hash: u64) {
+        let resources = &self.resources;
+        let rehash = |id: &ResId| {
+            let r = &resources[id.index()];
+            resource_hash(
+                r.resource_group,
+                resource_name_hash(&r.resource_type.value, &r.name.value),
+            )
+        };
+        let hash = resource_hash(resources[id.index()].resource_group, name_hash);
+        self.index.resources.insert_unique(hash, id, rehash);
+    }
 }
 
 fn malformed(s: &str) -> ScopeError {
@@ -295,12 +357,8 @@ impl Tenant {
                                 let types: Vec<&str> = pairs.iter().step_by(2).copied().collect();
                                 let names: Vec<&str> =
                                     pairs.iter().skip(1).step_by(2).copied().collect();
-                                let key = resource_key(
-                                    &format!("{ns}/{}", types.join("/")),
-                                    &names.join("/"),
-                                );
-                                idx.resources
-                                    .get(&(rid, key.into_boxed_str()))
+                                let resource_type = format!("{ns}/{}", types.join("/"));
+                                self.find_resource(rid, &resource_type, &names.join("/"))
                                     .map(|r| self.resources[r.index()].scope)
                                     .ok_or_else(|| {
                                         let candidates = group
