@@ -58,6 +58,9 @@ impl Text {
 
 /// One loaded file: its path relative to the tree, its text, and where its lines start.
 /// Cloning is cheap: the text and line starts are shared.
+///
+/// Line starts are found on first use, not when the file is read: most runs report on a few
+/// files, and the tables for every file were 16 MB at Azure's limits.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path as shown to users: relative to the tree root, with `/` separators.
@@ -65,29 +68,30 @@ pub struct SourceFile {
     /// Absolute or caller-given path on disk.
     pub path: PathBuf,
     pub text: arcstr::ArcStr,
-    /// Byte offset where each line starts. Shared, so renderers can hold it cheaply.
-    line_starts: Arc<[u32]>,
+    /// Byte offset where each line starts, once asked for. Shared by clones, so each file's
+    /// table is built at most once and renderers can hold it cheaply.
+    line_starts: Arc<std::sync::OnceLock<Arc<[u32]>>>,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: arcstr::ArcStr) -> Self {
-        let line_starts = line_starts(&text).into();
         SourceFile {
             name,
             path,
             text,
-            line_starts,
+            line_starts: Arc::default(),
         }
     }
 
     /// Where each line starts, for renderers that need to find lines without rescanning.
     pub fn line_starts(&self) -> &Arc<[u32]> {
-        &self.line_starts
+        self.line_starts
+            .get_or_init(|| line_starts(&self.text).into())
     }
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: u32) -> u32 {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i as u32 + 1,
             Err(i) => i as u32,
         }
@@ -96,7 +100,7 @@ impl SourceFile {
     /// 1-based line and column (in characters, as editors count them) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let line = self.line_of(offset) as usize - 1;
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self
             .text
