@@ -256,7 +256,7 @@ impl Builder<'_> {
         self.scopes.name.push(name);
         self.scopes.kind.push(kind);
         self.scopes.parent.push(parent);
-        self.scopes.path.push(t.scope_path(s).to_string());
+        self.scopes.path.push(t.scope_path(s));
         self.scopes.resources.push(0);
         self.scope_index.insert(s, i);
         i

@@ -19,8 +19,24 @@ pub fn hash_folded(h: &mut FxHasher, s: &str) {
             h.write(b);
         }
     } else {
-        for chunk in s.to_lowercase().as_bytes().chunks(64) {
-            h.write(chunk);
+        // Character by character, as `eq_fold` compares (`str::to_lowercase` would turn a
+        // final `Σ` into `ς`), through the same 64-byte blocks as the ASCII path, so that the
+        // two paths feed the hasher alike.
+        let mut buf = [0u8; 64];
+        let mut len = 0;
+        for c in s.chars().flat_map(char::to_lowercase) {
+            let mut utf8 = [0u8; 4];
+            for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                if len == buf.len() {
+                    h.write(&buf);
+                    len = 0;
+                }
+                buf[len] = b;
+                len += 1;
+            }
+        }
+        if len > 0 {
+            h.write(&buf[..len]);
         }
     }
     h.write_u8(0xff);
@@ -55,11 +71,20 @@ mod tests {
             // The Kelvin sign lowercases to an ASCII `k`: one name ASCII, the other not.
             ("\u{212A}v", "kv"),
             (&"Long-Name".repeat(20), &"long-name".repeat(20)),
+            // Past a block boundary, a non-ASCII name against its ASCII-only equal.
+            (
+                &format!("{}\u{212A}", "a".repeat(70)),
+                &format!("{}k", "A".repeat(70)),
+            ),
+            // A final capital sigma folds to `σ` character by character, as Azure's
+            // case-insensitive comparison is applied here; not to the word-final `ς`.
+            ("ΟΔΟΣ", "οδοσ"),
         ] {
             assert!(eq_fold(a, b), "{a} {b}");
             assert_eq!(hash(a), hash(b), "{a} {b}");
         }
         assert!(!eq_fold("vm1", "vm2"));
+        assert!(!eq_fold("ΟΔΟΣ", "οδος"));
         assert_ne!(hash("vm1"), hash("vm2"));
     }
 }

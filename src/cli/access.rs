@@ -339,7 +339,14 @@ fn grant_json_in<'a>(
             crate::model::RoleRef::Custom(id) => t.custom_role(id).id.as_ref().map(|i| i.as_str()),
         },
         scope: match places {
-            Some(p) => Cow::Borrowed(&p.scopes[g.scope.index()]),
+            Some(p) => {
+                let path = &p.scopes[g.scope.index()];
+                debug_assert!(
+                    !path.is_empty(),
+                    "grants are made at assignments' scopes and subscriptions"
+                );
+                Cow::Borrowed(path)
+            }
             None => Cow::Owned(t.scope_path(g.scope)),
         },
         via,
@@ -463,7 +470,7 @@ fn decision_json<'a>(
                 let pos = position(&a.files, deny.scope_ref.span);
                 DenyJson {
                     name: deny.name.as_ref().map(|n| n.value.to_string()),
-                    scope: t.scope_path(deny.scope).to_string(),
+                    scope: t.scope_path(deny.scope),
                     path: x
                         .path
                         .iter()
@@ -661,7 +668,7 @@ fn who(a: &Analysis, access: &Access, args: &WhoArgs, out: &mut dyn Write) -> Re
         .collect();
     let doc = WhoJson {
         version: 1,
-        scope: t.scope_path(s).to_string(),
+        scope: t.scope_path(s),
         action: args.action.clone(),
         principals: rows,
     };
@@ -889,7 +896,7 @@ fn assignment_json(a: &Analysis, id: crate::model::AssignmentId, reason: &str) -
     FlaggedJson {
         principal: t.principal(ra.principal).name.value.to_string(),
         role: t.role_name(ra.role).to_string(),
-        scope: t.scope_path(ra.scope).to_string(),
+        scope: t.scope_path(ra.scope),
         reason: reason.to_string(),
         file: pos.file,
         line: pos.line,

@@ -74,7 +74,7 @@ fn row(t: &Tenant, e: &Evaluation) -> Row {
         format!(" (inherited from {})", t.scope_path(a.scope))
     };
     Row {
-        scope: t.scope_path(e.target).to_string(),
+        scope: t.scope_path(e.target),
         assignment: a.name.value.to_string(),
         policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
         effect: e.outcome.effect.name(),
@@ -141,10 +141,7 @@ fn write_results(
         total.add(e);
         let asg = &t.policy_assignments[e.assignment.index()];
         per_assignment
-            .entry((
-                asg.name.value.to_string(),
-                t.scope_path(asg.scope).to_string(),
-            ))
+            .entry((asg.name.value.to_string(), t.scope_path(asg.scope)))
             .or_default()
             .add(e);
         if let Some(s) = subscription_of(t, e.target) {
@@ -310,7 +307,7 @@ fn effective(args: &EffectiveArgs, style: Style, out: &mut dyn Write, err: &mut 
             in_force.push(InForce {
                 assignment: asg.name.value.to_string(),
                 policy: d.display_name.as_ref().unwrap_or(&d.name).value.to_string(),
-                from: t.scope_path(asg.scope).to_string(),
+                from: t.scope_path(asg.scope),
                 enforced: asg.enforced,
                 exempt,
                 parameters,

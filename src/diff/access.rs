@@ -154,7 +154,7 @@ impl<'a> Side<'a> {
     fn new(a: &'a Analysis, now: jiff::Timestamp) -> Side<'a> {
         let t = &a.tenant;
         let paths = (0..t.scopes.len() as u32)
-            .map(|i| (lower(&t.scope_path(ScopeId(i))), ScopeId(i)))
+            .map(|i| (lower(&t.scope_paths()[i as usize]), ScopeId(i)))
             .collect();
         Side {
             a,
@@ -175,10 +175,11 @@ impl<'a> Side<'a> {
         }
         let o = other.paths.get(path)?;
         let ot = &other.a.tenant;
-        ot.scopes
-            .ancestors(*o)
-            .skip(1)
-            .find_map(|anc| self.paths.get(&lower(&ot.scope_path(anc))).copied())
+        ot.scopes.ancestors(*o).skip(1).find_map(|anc| {
+            self.paths
+                .get(&lower(&ot.scope_paths()[anc.index()]))
+                .copied()
+        })
     }
 
     /// A person's grants in force (active, eligible), computed once per person and side:
@@ -217,7 +218,7 @@ impl<'a> Side<'a> {
             .iter()
             .filter(|g| t.role_name(g.role).eq_ignore_ascii_case(role))
             .find(|g| t.scopes.contains(g.scope, scope))
-            .map(|g| t.scope_path(g.scope).to_string())
+            .map(|g| t.scope_path(g.scope))
     }
 
     /// Whether `p` has the capability at `scope`, deny assignments considered: what
@@ -243,7 +244,7 @@ impl<'a> Side<'a> {
             principal: pr.name.value.to_string(),
             principal_kind: pr.kind.noun(),
             role: t.role_name(g.role).to_string(),
-            scope: t.scope_path(scope).to_string(),
+            scope: t.scope_path(scope),
             scope_kind: scope_kind(t, scope),
             eligible,
             conditional: g.conditional() || role_is_conditional(g.role),
@@ -257,7 +258,7 @@ impl<'a> Side<'a> {
                 .iter()
                 .map(|q| t.principal(*q).name.value.to_string())
                 .collect(),
-            inherited_from: (scope != g.scope).then(|| t.scope_path(g.scope).to_string()),
+            inherited_from: (scope != g.scope).then(|| t.scope_path(g.scope)),
             also_held_at: None,
             place: self.place(g),
         }
@@ -345,7 +346,7 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
         let t = &head.a.tenant;
         grants.sort_by_cached_key(|(g, _)| {
             (
-                t.scope_path(g.scope).len(),
+                t.scope_paths()[g.scope.index()].len(),
                 g.scope,
                 lower(t.role_name(g.role)),
             )
@@ -417,7 +418,7 @@ fn escalation(
             .filter_map(|c| capability_action(*c))
             .collect(),
         capabilities,
-        scope: t.scope_path(scope).to_string(),
+        scope: t.scope_path(scope),
         role: t.role_name(g.role).to_string(),
         via: g
             .path
@@ -466,7 +467,7 @@ fn inherited_at(
         .scopes
         .ancestors(o)
         .skip(1)
-        .map(|x| lower(&ot.scope_path(x)))
+        .map(|x| lower(&ot.scope_paths()[x.index()]))
         .collect();
     let now = side.access.now();
     for anc in t.scopes.ancestors(s).skip(1) {
@@ -650,7 +651,7 @@ pub fn holders(access: &Access, role: &str) -> Vec<Holder> {
             }
             out.push(Holder {
                 principal: t.principal(q).name.value.to_string(),
-                scope: t.scope_path(ra.scope).to_string(),
+                scope: t.scope_path(ra.scope),
                 via: path
                     .iter()
                     .rev()

@@ -479,12 +479,12 @@ fn violations(a: &Analysis, b: &Analysis, fixed: bool) -> Vec<Violation> {
         .map(|e| {
             let pa = &t.policy_assignments[e.assignment.index()];
             let def = &t.policy_definitions[pa.policy.index()];
-            let scope = t.scope_path(e.target).to_string();
+            let scope = t.scope_path(e.target);
             Violation {
                 target_removed: fixed && b_scopes.find(&([&scope, "", ""], false)).is_none(),
                 scope,
                 assignment: pa.name.value.to_string(),
-                assignment_scope: t.scope_path(pa.scope).to_string(),
+                assignment_scope: t.scope_path(pa.scope),
                 policy: def
                     .display_name
                     .as_ref()

@@ -167,7 +167,7 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
                 change: Change::Moved,
                 kind: scope_kind(h, sh),
                 name: scope_name(h, sh),
-                scope: h.scope_path(sh).to_string(),
+                scope: h.scope_path(sh),
                 from: parent_name(b, sb),
                 to: parent_name(h, sh),
                 with_children: 0,
@@ -209,7 +209,7 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
                 change,
                 kind: scope_kind(t, s),
                 name: scope_name(t, s),
-                scope: t.scope_path(s).to_string(),
+                scope: t.scope_path(s),
                 from: if change == Change::Removed {
                     parent.clone()
                 } else {
@@ -533,7 +533,7 @@ fn role_assignments(
             principal: p.name.value.to_string(),
             principal_kind: p.kind.noun(),
             role: t.role_name(ra.role).to_string(),
-            scope: t.scope_path(ra.scope).to_string(),
+            scope: t.scope_path(ra.scope),
             eligible: ra.eligible,
             details,
             place: place(a, ra.scope_ref.span),
@@ -632,7 +632,7 @@ fn deny_assignments(base: &Analysis, head: &Analysis, d: &mut TenantDiff, affect
                 .as_ref()
                 .map(|n| n.value.to_string())
                 .unwrap_or_default(),
-            scope: t.scope_path(x.scope).to_string(),
+            scope: t.scope_path(x.scope),
             details,
             place: place(a, x.scope_ref.span),
         }
@@ -778,7 +778,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         ObjectChange {
             change,
             name: x.name.value.to_string(),
-            scope: t.scope_path(x.scope).to_string(),
+            scope: t.scope_path(x.scope),
             details,
             place: place(a, x.name.span),
         }
@@ -880,7 +880,7 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         ObjectChange {
             change,
             name: x.name.value.to_string(),
-            scope: t.scope_path(x.scope).to_string(),
+            scope: t.scope_path(x.scope),
             details,
             place: place(a, x.name.span),
         }

@@ -522,7 +522,10 @@ impl<'a> Converter<'a> {
     fn text_of(&self, v: &Node) -> Str {
         match &v.value {
             Value::Str(s) => self.shared(v.start, v.end, s),
-            _ => self.text.substr(v.start as usize..v.end as usize),
+            _ => match self.text.get(v.start as usize..v.end as usize) {
+                Some(_) => self.text.substr(v.start as usize..v.end as usize),
+                None => Str::new(),
+            },
         }
     }
 

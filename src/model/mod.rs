@@ -344,7 +344,8 @@ pub struct Tenant {
     /// only its answer. [`Tenant::reindex`] rebuilds them after the lists are edited by hand.
     pub(crate) by_principal: ByPrincipalIndexes,
     /// Every scope's path, spelled once on first use by [`Tenant::scope_paths`] for callers that
-    /// match or key by paths in bulk (the diff). Not kept otherwise: see [`ScopeTree`].
+    /// match or key by paths in bulk (the diff). Not kept otherwise: see [`ScopeTree`]. Never
+    /// cleared: a tenant whose names are edited by hand afterwards must not use it.
     pub(crate) scope_paths: std::sync::OnceLock<Box<[Box<str>]>>,
 }
 

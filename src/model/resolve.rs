@@ -1,7 +1,7 @@
 //! From converted documents to the resolved [`Tenant`]: declarations deduplicated, names
 //! indexed case-insensitively, every reference resolved to an index or reported.
 
-use super::scope::{ScopeId, ScopeKind, push_resource_path, resource_name_hash};
+use super::scope::{ScopeId, ScopeKind, resource_name_hash, resource_pairs_up};
 use super::*;
 use crate::diag::{Code, Finding};
 use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
@@ -434,7 +434,6 @@ struct PreparedGroup {
 }
 
 fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
-    let mut scratch = String::new();
     let groups = s
         .resource_groups
         .iter()
@@ -444,8 +443,7 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
                 .iter()
                 .map(|r| {
                     let (ty, name) = (&r.resource_type.value, &r.name.value);
-                    scratch.clear();
-                    push_resource_path(&mut scratch, ty, name).then(|| resource_name_hash(ty, name))
+                    resource_pairs_up(ty, name).then(|| resource_name_hash(ty, name))
                 })
                 .collect();
             PreparedGroup {

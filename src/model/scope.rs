@@ -155,29 +155,29 @@ pub struct ScopeError {
 
 const MG_PREFIX: &str = "/providers/Microsoft.Management/managementGroups/";
 
-/// Appends `{namespace}/{t1}/{n1}/{t2}/{n2}...` for a type `namespace/t1/t2` and a name
-/// `n1/n2`: a resource's path below `/providers/`. False (and `out` unspecified) when the
-/// type and name do not pair up.
-pub(crate) fn push_resource_path(out: &mut String, resource_type: &str, name: &str) -> bool {
+/// Whether a resource's type `namespace/t1/t2...` and name `n1/n2...` pair up: a namespace
+/// (it has a dot), at least one type, one name segment per type, no segment empty.
+pub(crate) fn resource_pairs_up(resource_type: &str, name: &str) -> bool {
     let mut types = resource_type.split('/');
-    let Some(namespace) = types.next().filter(|n| n.contains('.')) else {
-        return false;
-    };
-    let (type_count, name_count) = (types.clone().count(), name.split('/').count());
-    if type_count == 0 || type_count != name_count {
-        return false;
-    }
-    out.push_str(namespace);
+    let namespace_ok = types.next().is_some_and(|n| n.contains('.'));
+    let names = name.split('/');
+    namespace_ok
+        && types.clone().count() == names.clone().count()
+        && types.clone().next().is_some()
+        && types.chain(names).all(|s| !s.is_empty())
+}
+
+/// Appends `{namespace}/{t1}/{n1}/{t2}/{n2}...`, a resource's path below `/providers/`, for
+/// a type and name that [pair up](resource_pairs_up).
+fn push_resource_path(out: &mut String, resource_type: &str, name: &str) {
+    let mut types = resource_type.split('/');
+    out.push_str(types.next().unwrap_or_default());
     for (ty, n) in types.zip(name.split('/')) {
-        if ty.is_empty() || n.is_empty() {
-            return false;
-        }
         out.push('/');
         out.push_str(ty);
         out.push('/');
         out.push_str(n);
     }
-    true
 }
 
 impl Tenant {
