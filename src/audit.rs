@@ -339,9 +339,9 @@ impl AuditData {
         let mut role_assignments = Vec::with_capacity(t.role_assignments.len());
         for ra in &t.role_assignments {
             let (file, line) = b.place(ra.role_ref.span);
-            let expired = ra.end_date_time.as_ref().is_some_and(|e| e.value <= now);
+            let expired = ra.end_date_time().is_some_and(|e| e.value <= now);
             let flags = u32::from(ra.eligible)
-                | (u32::from(ra.condition.is_some()) << 1)
+                | (u32::from(ra.condition().is_some()) << 1)
                 | (u32::from(expired) << 2);
             let scope = b.scope(ra.scope);
             role_assignments.push([ra.principal.0, role_of(ra.role), scope, file, line, flags]);

@@ -203,11 +203,7 @@ impl<'t> Access<'t> {
         for &(holder, ref path) in memberships {
             for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
                 let ra = &t.role_assignments[a.index()];
-                if ra
-                    .end_date_time
-                    .as_ref()
-                    .is_some_and(|e| e.value <= self.now)
-                {
+                if ra.end_date_time().is_some_and(|e| e.value <= self.now) {
                     continue;
                 }
                 let grant = Grant {
@@ -215,7 +211,7 @@ impl<'t> Access<'t> {
                     role: ra.role,
                     scope: ra.scope,
                     path: path.clone(),
-                    conditions: ra.condition.iter().map(|c| c.value.to_string()).collect(),
+                    conditions: ra.condition().iter().map(|c| c.value.to_string()).collect(),
                 };
                 if ra.eligible {
                     eligible.push(grant);

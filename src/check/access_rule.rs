@@ -458,14 +458,14 @@ fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
     let mut out: Vec<Grant> = t
         .role_assignments
         .iter()
-        .filter(|a| !a.eligible && a.end_date_time.as_ref().is_none_or(|e| e.value > now))
+        .filter(|a| !a.eligible && a.end_date_time().is_none_or(|e| e.value > now))
         .map(|a| Grant {
             role: a.role,
             scope: a.scope,
             assignee: a.principal,
             span: a.role_ref.span,
             what: "assigned",
-            conditional: a.condition.is_some(),
+            conditional: a.condition().is_some(),
         })
         .collect();
     if let Some(owner) = builtin::role_by_name("Owner") {

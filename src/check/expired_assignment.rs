@@ -17,7 +17,7 @@ access that no longer exists. Remove it, or extend it on purpose.",
 fn run(cx: &Ctx, out: &mut Vec<Finding>) {
     let t = cx.tenant;
     for a in &t.role_assignments {
-        let Some(end) = &a.end_date_time else {
+        let Some(end) = a.end_date_time() else {
             continue;
         };
         if end.value > cx.now {

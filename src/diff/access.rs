@@ -476,7 +476,7 @@ fn inherited_at(
         }
         for id in &index[anc.index()] {
             let ra = &t.role_assignments[id.index()];
-            if ra.end_date_time.as_ref().is_some_and(|e| e.value <= now) {
+            if ra.end_date_time().is_some_and(|e| e.value <= now) {
                 continue;
             }
             for (q, path) in side.access.people(ra.principal) {
@@ -499,7 +499,11 @@ fn inherited_at(
                             role: ra.role,
                             scope: ra.scope,
                             path: via,
-                            conditions: ra.condition.iter().map(|c| c.value.to_string()).collect(),
+                            conditions: ra
+                                .condition()
+                                .iter()
+                                .map(|c| c.value.to_string())
+                                .collect(),
                         },
                         ra.eligible,
                     )
@@ -641,7 +645,7 @@ pub fn holders(access: &Access, role: &str) -> Vec<Holder> {
     for ra in &t.role_assignments {
         if ra.eligible
             || !t.role_name(ra.role).eq_ignore_ascii_case(role)
-            || ra.end_date_time.as_ref().is_some_and(|e| e.value <= now)
+            || ra.end_date_time().is_some_and(|e| e.value <= now)
         {
             continue;
         }

@@ -543,9 +543,9 @@ fn role_assignments(
     for &(i, j) in &m.both {
         let (x, y) = (&b.role_assignments[i], &h.role_assignments[j]);
         let mut details = Vec::new();
-        let cond = |c: &Option<Text>| c.as_ref().map(|c| c.value.to_string());
-        if cond(&x.condition) != cond(&y.condition) {
-            details.push(match (&x.condition, &y.condition) {
+        let cond = |c: Option<&Text>| c.map(|c| c.value.to_string());
+        if cond(x.condition()) != cond(y.condition()) {
+            details.push(match (x.condition(), y.condition()) {
                 (None, Some(c)) => format!("condition added: {}", c.value),
                 (Some(_), None) => "condition removed".to_string(),
                 (_, c) => format!(
@@ -554,9 +554,9 @@ fn role_assignments(
                 ),
             });
         }
-        let end = |e: &Option<crate::source::Spanned<jiff::Timestamp>>| e.as_ref().map(|e| e.value);
-        if end(&x.end_date_time) != end(&y.end_date_time) {
-            details.push(match end(&y.end_date_time) {
+        let end = |e: Option<&crate::source::Spanned<jiff::Timestamp>>| e.map(|e| e.value);
+        if end(x.end_date_time()) != end(y.end_date_time()) {
+            details.push(match end(y.end_date_time()) {
                 Some(t) => format!("now ends {t}"),
                 None => "no longer ends".to_string(),
             });

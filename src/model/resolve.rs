@@ -881,10 +881,15 @@ fn pending_role_assignment(a: crate::load::kinds::RoleAssignmentDoc) -> RoleAssi
         principal: PrincipalId(u32::MAX),
         role: RoleRef::Custom(RoleId(u32::MAX)),
         scope: ScopeId(u32::MAX),
-        condition: a.condition,
-        condition_version: a.condition_version,
         eligible: a.eligible,
-        end_date_time: a.end_date_time,
+        rare: (a.condition.is_some() || a.condition_version.is_some() || a.end_date_time.is_some())
+            .then(|| {
+                Box::new(RareAssignmentFields {
+                    condition: a.condition,
+                    condition_version: a.condition_version,
+                    end_date_time: a.end_date_time,
+                })
+            }),
     }
 }
 

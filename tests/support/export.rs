@@ -280,8 +280,8 @@ pub fn export(t: &Tenant, dir: &Path) {
         };
         let name = format!("00000000-0000-4000-8000-{i:012}");
         json!({
-            "condition": a.condition.as_ref().map(|c| c.value.to_string()),
-            "conditionVersion": a.condition_version.as_ref().map(|c| c.value.to_string()),
+            "condition": a.condition().map(|c| c.value.to_string()),
+            "conditionVersion": a.condition_version().map(|c| c.value.to_string()),
             "createdBy": null,
             "createdOn": "2025-01-01T00:00:00Z",
             "delegatedManagedIdentityResourceId": null,
