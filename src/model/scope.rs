@@ -27,20 +27,29 @@ pub enum ScopeKind {
     Resource(ResId),
 }
 
-/// A scope's place in the tree. Its path is not stored but spelled on demand from the names
-/// its kind points to ([`Tenant::scope_path`]): at Azure's limits the stored paths of 470,000
-/// scopes were about 90 MB, the largest single item of a `canopy check`.
+/// A scope's place in the tree: 16 bytes. Its path is not stored but spelled on demand from
+/// the names its kind points to ([`Tenant::scope_path`]): at Azure's limits the stored paths
+/// of 600,000 scopes were about 90 MB, the largest single item of a `canopy check`.
 #[derive(Debug, Clone)]
 struct ScopeNode {
     kind: ScopeKind,
     parent: Option<ScopeId>,
-    children: Vec<ScopeId>,
+}
+
+/// Every scope's children in one flat array (compressed rows), built from the parents on first
+/// use: a list per scope cost 24 bytes each, though resources, most scopes, have none.
+#[derive(Debug, Clone)]
+struct Children {
+    /// `items[starts[s]..starts[s + 1]]` are scope s's children, in id order.
+    starts: Vec<u32>,
+    items: Vec<ScopeId>,
 }
 
 /// Every scope of the tenant with its parent. Index 0 is `/`.
 #[derive(Debug, Clone)]
 pub struct ScopeTree {
     nodes: Vec<ScopeNode>,
+    children: std::sync::OnceLock<Children>,
 }
 
 impl Default for ScopeTree {
@@ -49,8 +58,8 @@ impl Default for ScopeTree {
             nodes: vec![ScopeNode {
                 kind: ScopeKind::Tenant,
                 parent: None,
-                children: Vec::new(),
             }],
+            children: std::sync::OnceLock::new(),
         }
     }
 }
@@ -62,17 +71,14 @@ impl ScopeTree {
     }
 
     pub(crate) fn add(&mut self, kind: ScopeKind) -> ScopeId {
-        self.nodes.push(ScopeNode {
-            kind,
-            parent: None,
-            children: Vec::new(),
-        });
+        self.nodes.push(ScopeNode { kind, parent: None });
+        self.children.take();
         ScopeId(self.nodes.len() as u32 - 1)
     }
 
     pub(crate) fn set_parent(&mut self, child: ScopeId, parent: ScopeId) {
         self.nodes[child.index()].parent = Some(parent);
-        self.nodes[parent.index()].children.push(child);
+        self.children.take();
     }
 
     pub fn len(&self) -> usize {
@@ -87,8 +93,28 @@ impl ScopeTree {
     pub fn parent(&self, id: ScopeId) -> Option<ScopeId> {
         self.nodes[id.index()].parent
     }
+    /// The scope's children, in id order (the order they were declared in).
     pub fn children(&self, id: ScopeId) -> &[ScopeId] {
-        &self.nodes[id.index()].children
+        let c = self.children.get_or_init(|| {
+            let n = self.nodes.len();
+            let mut starts = vec![0u32; n + 1];
+            for p in self.nodes.iter().filter_map(|node| node.parent) {
+                starts[p.index() + 1] += 1;
+            }
+            for i in 1..starts.len() {
+                starts[i] += starts[i - 1];
+            }
+            let mut next = starts.clone();
+            let mut items = vec![ScopeId::TENANT; starts[n] as usize];
+            for (i, node) in self.nodes.iter().enumerate() {
+                if let Some(p) = node.parent {
+                    items[next[p.index()] as usize] = ScopeId(i as u32);
+                    next[p.index()] += 1;
+                }
+            }
+            Children { starts, items }
+        });
+        &c.items[c.starts[id.index()] as usize..c.starts[id.index() + 1] as usize]
     }
     /// The scope and its ancestors, nearest first, ending at `/`. Stops on a parent loop.
     pub fn ancestors(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
