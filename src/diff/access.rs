@@ -204,7 +204,11 @@ impl<'a> Side<'a> {
             .map(|g| (g, false))
             .chain(grants.eligible.iter().map(|g| (g, true)))
         {
-            let key = (lower(&t.scope_path(g.scope)), lower(t.role_name(g.role)), e);
+            let key = (
+                lower(&t.scope_paths()[g.scope.index()]),
+                lower(t.role_name(g.role)),
+                e,
+            );
             out.entry(key).or_insert_with(|| (g.clone(), e));
         }
         out
@@ -352,7 +356,7 @@ fn person_delta(base: &Side, head: &Side, name: &str) -> PersonDelta {
             )
         });
         for (g, _) in grants {
-            let path = lower(&head.a.tenant.scope_path(g.scope));
+            let path = lower(&head.a.tenant.scope_paths()[g.scope.index()]);
             let sb = base.scope_like(head, &path);
             let new = new_capabilities(head.a, g.role, |cap| {
                 seen.insert((cap, g.scope))
@@ -471,7 +475,7 @@ fn inherited_at(
         .collect();
     let now = side.access.now();
     for anc in t.scopes.ancestors(s).skip(1) {
-        if theirs.contains(&lower(&t.scope_path(anc))) {
+        if theirs.contains(&lower(&t.scope_paths()[anc.index()])) {
             continue; // an ancestor on both sides gives the same either way
         }
         for id in &index[anc.index()] {

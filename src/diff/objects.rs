@@ -155,14 +155,14 @@ fn hierarchy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) -> Vec<String
     let mut moved = Vec::new();
     for &(i, j) in &m.both {
         let (sb, sh) = (ScopeId(i as u32), ScopeId(j as u32));
-        let pb = b.scopes.parent(sb).map(|p| b.scope_path(p));
-        let ph = h.scopes.parent(sh).map(|p| h.scope_path(p));
+        let pb = b.scopes.parent(sb).map(|p| &b.scope_paths()[p.index()]);
+        let ph = h.scopes.parent(sh).map(|p| &h.scope_paths()[p.index()]);
         let same = match (pb, ph) {
-            (Some(x), Some(y)) => eq_fold(&x, &y),
+            (Some(x), Some(y)) => eq_fold(x, y),
             (x, y) => x.is_none() && y.is_none(),
         };
         if !same {
-            moved.push(lower(&h.scope_path(sh)));
+            moved.push(lower(&h.scope_paths()[sh.index()]));
             d.hierarchy.push(HierarchyChange {
                 change: Change::Moved,
                 kind: scope_kind(h, sh),
@@ -893,7 +893,10 @@ fn policy(base: &Analysis, head: &Analysis, d: &mut TenantDiff) {
         let mut details = Vec::new();
         let pa = |t: &Tenant, x: &crate::model::PolicyExemption| {
             let a = &t.policy_assignments[x.policy_assignment.index()];
-            (lower(&t.scope_path(a.scope)), lower(&a.name.value))
+            (
+                lower(&t.scope_paths()[a.scope.index()]),
+                lower(&a.name.value),
+            )
         };
         if pa(b, x) != pa(h, y) {
             details.push(format!(

@@ -371,40 +371,50 @@ pub struct Tenant {
     pub(crate) scope_paths: std::sync::OnceLock<Box<[Box<str>]>>,
 }
 
-/// Ids (of groups, assignments, subscriptions) listed per principal, in one flat array
-/// (compressed rows), filled by counting: three allocations instead of one vector per
-/// principal.
-#[derive(Debug, Default)]
-pub struct ByPrincipal {
-    /// `items[starts[p]..starts[p + 1]]` are principal p's, in the order they were given.
+/// Items listed per row in one flat array (compressed rows), filled by counting: three
+/// allocations instead of one vector per row.
+#[derive(Debug, Clone, Default)]
+pub struct Rows<T> {
+    /// `items[starts[r]..starts[r + 1]]` are row r's, in the order they were given.
     starts: Vec<u32>,
-    items: Vec<u32>,
+    items: Vec<T>,
 }
 
-impl ByPrincipal {
-    fn new(principals: usize, pairs: impl Iterator<Item = (PrincipalId, u32)> + Clone) -> Self {
-        let mut starts = vec![0u32; principals + 1];
-        for (p, _) in pairs.clone() {
-            starts[p.index() + 1] += 1;
+impl<T: Copy + Default> Rows<T> {
+    /// `rows` rows holding the `(row, item)` pairs; the pairs are walked twice.
+    pub(crate) fn new(rows: usize, pairs: impl Iterator<Item = (usize, T)> + Clone) -> Self {
+        let mut starts = vec![0u32; rows + 1];
+        for (r, _) in pairs.clone() {
+            starts[r + 1] += 1;
         }
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
         let mut next = starts.clone();
-        let mut items = vec![0u32; starts[principals] as usize];
-        for (p, v) in pairs {
-            items[next[p.index()] as usize] = v;
-            next[p.index()] += 1;
+        let mut items = vec![T::default(); starts[rows] as usize];
+        for (r, v) in pairs {
+            items[next[r] as usize] = v;
+            next[r] += 1;
         }
-        ByPrincipal { starts, items }
+        Rows { starts, items }
     }
 
-    /// Principal p's ids; none for a principal the index has not seen.
-    pub fn of(&self, p: PrincipalId) -> &[u32] {
-        match (self.starts.get(p.index()), self.starts.get(p.index() + 1)) {
+    /// Row r's items; none for a row past the end.
+    pub fn row(&self, r: usize) -> &[T] {
+        match (self.starts.get(r), self.starts.get(r + 1)) {
             (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
             _ => &[],
         }
+    }
+}
+
+/// Ids (of groups, assignments, subscriptions) listed per principal.
+pub type ByPrincipal = Rows<u32>;
+
+impl ByPrincipal {
+    /// Principal p's ids; none for a principal the index has not seen.
+    pub fn of(&self, p: PrincipalId) -> &[u32] {
+        self.row(p.index())
     }
 }
 
@@ -424,24 +434,27 @@ impl ByPrincipalIndexes {
         let n = t.principals.len();
         let member_of = ByPrincipal::new(
             n,
-            t.principals
-                .iter()
-                .enumerate()
-                .flat_map(|(g, group)| group.members.iter().map(move |(_, m)| (*m, g as u32))),
+            t.principals.iter().enumerate().flat_map(|(g, group)| {
+                group
+                    .members
+                    .iter()
+                    .map(move |(_, m)| (m.index(), g as u32))
+            }),
         );
         let assigned = ByPrincipal::new(
             n,
             t.role_assignments
                 .iter()
                 .enumerate()
-                .map(|(i, a)| (a.principal, i as u32)),
+                .map(|(i, a)| (a.principal.index(), i as u32)),
         );
         let co_administers = ByPrincipal::new(
             n,
-            t.subscriptions
-                .iter()
-                .enumerate()
-                .flat_map(|(i, s)| s.co_administrators.iter().map(move |(_, p)| (*p, i as u32))),
+            t.subscriptions.iter().enumerate().flat_map(|(i, s)| {
+                s.co_administrators
+                    .iter()
+                    .map(move |(_, p)| (p.index(), i as u32))
+            }),
         );
         ByPrincipalIndexes {
             member_of,

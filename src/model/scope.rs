@@ -7,7 +7,7 @@
 use super::{MgId, ResId, RgId, SubId, Tenant};
 use rustc_hash::FxHashMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ScopeId(pub u32);
 
 impl ScopeId {
@@ -36,20 +36,13 @@ struct ScopeNode {
     parent: Option<ScopeId>,
 }
 
-/// Every scope's children in one flat array (compressed rows), built from the parents on first
-/// use: a list per scope cost 24 bytes each, though resources, most scopes, have none.
-#[derive(Debug, Clone)]
-struct Children {
-    /// `items[starts[s]..starts[s + 1]]` are scope s's children, in id order.
-    starts: Vec<u32>,
-    items: Vec<ScopeId>,
-}
-
 /// Every scope of the tenant with its parent. Index 0 is `/`.
 #[derive(Debug, Clone)]
 pub struct ScopeTree {
     nodes: Vec<ScopeNode>,
-    children: std::sync::OnceLock<Children>,
+    /// Every scope's children in one flat array, built from the parents on first use: a list
+    /// per scope cost 24 bytes each, though resources, most scopes, have none.
+    children: std::sync::OnceLock<super::Rows<ScopeId>>,
 }
 
 impl Default for ScopeTree {
@@ -95,26 +88,15 @@ impl ScopeTree {
     }
     /// The scope's children, in id order (the order they were declared in).
     pub fn children(&self, id: ScopeId) -> &[ScopeId] {
-        let c = self.children.get_or_init(|| {
-            let n = self.nodes.len();
-            let mut starts = vec![0u32; n + 1];
-            for p in self.nodes.iter().filter_map(|node| node.parent) {
-                starts[p.index() + 1] += 1;
-            }
-            for i in 1..starts.len() {
-                starts[i] += starts[i - 1];
-            }
-            let mut next = starts.clone();
-            let mut items = vec![ScopeId::TENANT; starts[n] as usize];
-            for (i, node) in self.nodes.iter().enumerate() {
-                if let Some(p) = node.parent {
-                    items[next[p.index()] as usize] = ScopeId(i as u32);
-                    next[p.index()] += 1;
-                }
-            }
-            Children { starts, items }
-        });
-        &c.items[c.starts[id.index()] as usize..c.starts[id.index() + 1] as usize]
+        self.children
+            .get_or_init(|| {
+                let pairs =
+                    self.nodes.iter().enumerate().filter_map(|(i, node)| {
+                        node.parent.map(|p| (p.index(), ScopeId(i as u32)))
+                    });
+                super::Rows::new(self.nodes.len(), pairs)
+            })
+            .row(id.index())
     }
     /// The scope and its ancestors, nearest first, ending at `/`. Stops on a parent loop.
     pub fn ancestors(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
