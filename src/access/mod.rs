@@ -141,14 +141,15 @@ impl<'t> Access<'t> {
     /// The principal and every group it belongs to, transitively, each with the path from the
     /// principal to it. Breadth-first, so each path is a shortest one; cycles end the walk.
     pub fn memberships(&self, p: PrincipalId) -> Vec<(PrincipalId, Vec<PrincipalId>)> {
-        let mut seen = vec![false; self.tenant.principals.len()];
+        // A set of the few groups met, not a flag per principal: `canopy access report` asks
+        // this of every person, and clearing 100,000 flags for each was 12 GB of memset at
+        // Azure's limits.
+        let mut seen = rustc_hash::FxHashSet::from_iter([p]);
         let mut out = Vec::new();
         let mut queue = VecDeque::from([(p, vec![p])]);
-        seen[p.index()] = true;
         while let Some((q, path)) = queue.pop_front() {
             for g in self.member_of.of(q).iter().map(|g| PrincipalId(*g)) {
-                if !seen[g.index()] {
-                    seen[g.index()] = true;
+                if seen.insert(g) {
                     let mut next = path.clone();
                     next.push(g);
                     queue.push_back((g, next));

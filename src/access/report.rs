@@ -59,65 +59,79 @@ fn can_write(t: &Tenant, role: RoleRef) -> bool {
 impl AccessReport {
     pub fn build(access: &Access) -> AccessReport {
         let t = access.tenant;
-        // One task per person: their memberships, assignments and the paths between them.
-        let mut rows: Vec<Row> = (0..t.principals.len())
+        // Every enabled person, in report order: by name case-insensitively (a stable sort,
+        // so ties keep id order), ranked once per principal rather than compared as
+        // lowercase copies on each of millions of rows.
+        let mut people: Vec<PrincipalId> = (0..t.principals.len())
             .into_par_iter()
             .map(|i| PrincipalId(i as u32))
             .filter(|p| {
                 let pr = t.principal(*p);
                 pr.kind != PrincipalKind::Group && pr.enabled.value
             })
-            .flat_map_iter(|p| {
+            .collect();
+        let principal_rank =
+            dense_ranks(t.principals.len(), people.iter().map(|p| p.index()), |i| {
+                t.principals[i].name.value.to_lowercase()
+            });
+        people.par_sort_by_key(|p| principal_rank[p.index()]);
+        // Grants are made at assignments' scopes and, for co-administrators, subscriptions.
+        let granted_at = t
+            .role_assignments
+            .iter()
+            .map(|ra| ra.scope)
+            .chain(t.subscriptions.iter().map(|s| s.scope));
+        let scope_rank = dense_ranks(t.scopes.len(), granted_at.map(|s| s.index()), |i| {
+            t.scope_path(crate::model::ScopeId(i as u32)).to_lowercase()
+        });
+        // One task per person: their memberships, assignments and the paths between them,
+        // then their rows in order of scope path, role name, active before eligible. Sorted
+        // per person, a few dozen rows each, not as one list of millions.
+        let rows: Vec<Row> = people
+            .par_iter()
+            .flat_map_iter(|&p| {
                 let (active, eligible) = access.grants_of(p);
-                active
+                let mut rows: Vec<Row> = active
                     .into_iter()
-                    .map(move |grant| Row {
+                    .map(|grant| Row {
                         principal: p,
                         grant,
                         eligible: false,
                     })
-                    .chain(eligible.into_iter().map(move |grant| Row {
+                    .chain(eligible.into_iter().map(|grant| Row {
                         principal: p,
                         grant,
                         eligible: true,
                     }))
+                    .collect();
+                let key = |r: &Row| {
+                    let scope = scope_rank[r.grant.scope.index()];
+                    (scope, t.role_name(r.grant.role), r.eligible)
+                };
+                rows.sort_by(|a, b| key(a).cmp(&key(b)));
+                rows
             })
             .collect();
-        // By principal name and scope path, case-insensitively, then role name: compared as
-        // ranks computed once per principal and per scope, not as lowercase copies made for
-        // each of millions of rows.
-        let principal_rank = dense_ranks(
-            t.principals.len(),
-            rows.iter().map(|r| r.principal.index()),
-            |i| t.principals[i].name.value.to_lowercase(),
-        );
-        let scope_rank = dense_ranks(
-            t.scopes.len(),
-            rows.iter().map(|r| r.grant.scope.index()),
-            |i| t.scope_path(crate::model::ScopeId(i as u32)).to_lowercase(),
-        );
-        rows.par_sort_by_cached_key(|r| {
-            (
-                principal_rank[r.principal.index()],
-                scope_rank[r.grant.scope.index()],
-                t.role_name(r.grant.role),
-                r.eligible,
-            )
-        });
 
-        // Role properties, once per role used.
-        let mut roles: FxHashMap<(bool, usize), (bool, bool, bool, bool)> = FxHashMap::default();
+        // Role properties, once per role used, in parallel: whether a role can write
+        // anything is a scan of every published operation.
+        let mut used: FxHashMap<(bool, usize), RoleRef> = FxHashMap::default();
         for r in &rows {
-            roles.entry(r.grant.role.key()).or_insert_with(|| {
-                let role = r.grant.role;
-                (
+            used.entry(r.grant.role.key()).or_insert(r.grant.role);
+        }
+        let used: Vec<RoleRef> = used.into_values().collect();
+        let roles: FxHashMap<(bool, usize), (bool, bool, bool, bool)> = used
+            .par_iter()
+            .map(|&role| {
+                let properties = (
                     role_grants(t, role, ROLE_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
                     role_grants(t, role, POLICY_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
                     t.role_name(role).eq_ignore_ascii_case("Owner"),
                     can_write(t, role),
-                )
-            });
-        }
+                );
+                (role.key(), properties)
+            })
+            .collect();
         let mut report = AccessReport::default();
         let mut owners: FxHashMap<crate::model::SubId, Vec<usize>> = FxHashMap::default();
         let mut subscriptions_below: FxHashMap<crate::model::ScopeId, Vec<crate::model::SubId>> =
