@@ -1044,24 +1044,32 @@ fn report(
             writeln!(out, "  }},")?;
             write!(out, "  \"access\": [")?;
             // Millions of rows at Azure's limits: serialized in parallel, a slice of rows per
-            // task, and written in order, a bounded batch at a time.
+            // task, and written in order, a bounded batch at a time. The batch's buffers are
+            // kept and refilled: fresh ones for each batch cost a page fault per 4 KiB of
+            // output (2.3 GB at the limits), a seventh of the run.
+            const SLICE: usize = 1 << 10;
+            let mut parts: Vec<Vec<u8>> = Vec::new();
             for (b, batch) in r.rows.chunks(1 << 16).enumerate() {
-                let parts: Vec<Result<Vec<u8>, serde_json::Error>> = batch
-                    .par_chunks(1 << 10)
+                let n = batch.len().div_ceil(SLICE);
+                if parts.len() < n {
+                    parts.resize_with(n, Vec::new);
+                }
+                parts[..n]
+                    .par_iter_mut()
+                    .zip(batch.par_chunks(SLICE))
                     .enumerate()
-                    .map(|(c, rows)| {
-                        let mut buf = Vec::with_capacity(rows.len() * 400);
+                    .try_for_each(|(c, (buf, rows))| {
+                        buf.clear();
                         for (k, row) in rows.iter().enumerate() {
                             let first = b == 0 && c == 0 && k == 0;
                             buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                            writer.write(row, &mut buf)?;
+                            writer.write(row, buf)?;
                         }
-                        Ok(buf)
+                        Ok::<(), serde_json::Error>(())
                     })
-                    .collect();
-                for part in parts {
-                    let part = part.map_err(|e| Usage(format!("cannot write JSON: {e}")))?;
-                    out.write_all(&part)?;
+                    .map_err(rows::json_error)?;
+                for part in &parts[..n] {
+                    out.write_all(part)?;
                 }
             }
             writeln!(out, "\n  ]\n}}")?;
