@@ -1067,7 +1067,7 @@ fn report(
                         }
                         Ok::<(), serde_json::Error>(())
                     })
-                    .map_err(rows::json_error)?;
+                    .map_err(json_error)?;
                 for part in &parts[..n] {
                     out.write_all(part)?;
                 }
@@ -1186,6 +1186,11 @@ fn report(
     Ok(())
 }
 
+/// JSON that cannot be written, as the command's error.
+fn json_error(e: impl std::fmt::Display) -> Usage {
+    Usage(format!("cannot write JSON: {e}"))
+}
+
 /// Serialize behind a trait object, so one closure can write any JSON element.
 mod erased {
     pub trait Json {
@@ -1193,7 +1198,7 @@ mod erased {
     }
     impl<T: serde::Serialize> Json for T {
         fn to_json(&self) -> Result<String, super::Usage> {
-            serde_json::to_string(self).map_err(|e| super::Usage(format!("cannot write JSON: {e}")))
+            serde_json::to_string(self).map_err(super::json_error)
         }
     }
 }

@@ -16,11 +16,6 @@ use crate::model::RoleRef;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-/// A row that cannot be written as JSON, as the command's error.
-pub(super) fn json_error(e: impl std::fmt::Display) -> super::Usage {
-    super::Usage(format!("cannot write JSON: {e}"))
-}
-
 /// A string as JSON: quoted and escaped by serde_json.
 fn quoted(s: &str) -> Box<str> {
     serde_json::to_string(s)
@@ -87,9 +82,9 @@ impl<'a> RowWriter<'a> {
     /// One row's JSON object.
     pub(super) fn to_string(&self, row: &Row) -> Result<String, super::Usage> {
         let mut buf = Vec::with_capacity(512);
-        self.write(row, &mut buf).map_err(json_error)?;
+        self.write(row, &mut buf).map_err(super::json_error)?;
         // Every piece is a str, and serde_json writes UTF-8.
-        String::from_utf8(buf).map_err(json_error)
+        String::from_utf8(buf).map_err(super::json_error)
     }
 
     /// Appends one row's JSON object to `buf`.
