@@ -312,7 +312,7 @@ fn every_pinned_operation_is_published_on_the_plane_canopy_gives_it() {
         }
         if !canopy::builtin::operations()
             .iter()
-            .any(|o| &*o.name == action && o.is_data_action == data)
+            .any(|o| o.name == action && o.is_data_action == data)
         {
             problems.push(format!("{action}: not in canopy's embedded catalogue"));
         }
@@ -325,7 +325,7 @@ fn the_chart_rows_are_the_published_built_in_roles() {
     for row in &CHART {
         let r = canopy::builtin::role_by_name(row.role)
             .unwrap_or_else(|| panic!("{} is not a built-in role", row.role));
-        assert_eq!(&*r.id, row.guid, "{}", row.role);
+        assert_eq!(r.id, row.guid, "{}", row.role);
     }
 }
 

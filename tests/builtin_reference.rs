@@ -5,9 +5,10 @@
 //! `az provider operation list` return it) is read only here, never at run time.
 //!
 //! * `cargo test --test builtin_reference` checks that the data files are exactly what the
-//!   generator writes, and that decoding the embedded copy gives every role (GUID, name, each
-//!   permission block's four lists in order, condition, conditionVersion) and every operation
-//!   (name as spelled, isDataAction) of the reference, in order.
+//!   generator writes, and that the tables `build.rs` makes of the embedded copy (what canopy
+//!   runs on) hold every role (GUID, name, each permission block's four lists in order,
+//!   condition, conditionVersion) and every operation (name as spelled, isDataAction) of the
+//!   reference, in order.
 //! * `CANOPY_REGENERATE_BUILTIN=1 cargo test --test builtin_reference` rewrites `data/` from the
 //!   reference (and proves the new files decode back to it); run the tests again without the
 //!   variable to check the newly embedded copy.
@@ -19,7 +20,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use canopy::builtin::{self, BuiltinRole, Operation, Permission, format};
+use canopy::builtin;
+use canopy::builtin::format::{self, Operation, Permission, Role};
 use serde::Deserialize;
 
 const REFERENCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference");
@@ -75,10 +77,10 @@ fn boxed(list: Vec<String>) -> Vec<Box<str>> {
 }
 
 /// Azure's roles in canopy's shape and documented order (by name, case-insensitively).
-fn reference_roles() -> Vec<BuiltinRole> {
-    let mut roles: Vec<BuiltinRole> = read_reference::<Vec<ReferenceRole>>("builtin-roles.json")
+fn reference_roles() -> Vec<Role> {
+    let mut roles: Vec<Role> = read_reference::<Vec<ReferenceRole>>("builtin-roles.json")
         .into_iter()
-        .map(|role| BuiltinRole {
+        .map(|role| Role {
             id: role.name.into(),
             name: role.role_name.into(),
             permissions: role
@@ -230,7 +232,24 @@ fn embedded_operations_are_exactly_azures() {
     );
 }
 
-/// Not an assertion: prints the data sizes and decode times (`-- --nocapture` to see them).
+/// The build script printed exactly what the decoder reads from `data/` (every string escaped
+/// right), whatever the reference: this holds while regenerating too.
+#[test]
+fn generated_tables_are_the_data_files() {
+    let mut roles = format::decode_roles(format::ROLES_TEXT).expect("embedded roles decode");
+    roles.sort_by(|a, b| format::cmp_ignore_ascii_case(&a.name, &b.name));
+    let ours = builtin::roles();
+    assert_eq!(ours.len(), roles.len());
+    assert!(ours.iter().zip(&roles).all(|(a, b)| a == b));
+    let operations =
+        format::decode_operations(format::OPERATIONS_TEXT).expect("embedded ops decode");
+    let ours = builtin::operations();
+    assert_eq!(ours.len(), operations.len());
+    assert!(ours.iter().zip(&operations).all(|(a, b)| a == b));
+}
+
+/// Not an assertion: prints the data sizes and decode times (`-- --nocapture` to see them),
+/// which is what `build.rs` spares every run.
 #[test]
 fn report_sizes_and_decode_times() {
     let start = Instant::now();

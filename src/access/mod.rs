@@ -355,15 +355,15 @@ pub fn role_grants(t: &Tenant, role: RoleRef, action: &str, plane: Plane) -> Opt
         RoleRef::BuiltIn(r) => {
             let mut granted = false;
             let mut conditions = Vec::new();
-            for block in &r.permissions {
+            for block in r.permissions {
                 let (allow, except) = match plane {
-                    Plane::Control => (&block.actions, &block.not_actions),
-                    Plane::Data => (&block.data_actions, &block.not_data_actions),
+                    Plane::Control => (block.actions, block.not_actions),
+                    Plane::Data => (block.data_actions, block.not_data_actions),
                 };
-                if matches_any(allow.iter().map(|s| &**s), action)
-                    && !matches_any(except.iter().map(|s| &**s), action)
+                if matches_any(allow.iter().copied(), action)
+                    && !matches_any(except.iter().copied(), action)
                 {
-                    match &block.condition {
+                    match block.condition {
                         Some(c) => conditions.push(c.to_string()),
                         // An unconditional block grants outright, whatever other blocks need.
                         None => return Some(Vec::new()),

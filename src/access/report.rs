@@ -52,7 +52,7 @@ fn can_write(t: &Tenant, role: RoleRef) -> bool {
     builtin::operations().iter().any(|op| {
         !op.is_data_action
             && !op.name.to_ascii_lowercase().ends_with("/read")
-            && role_grants(t, role, &op.name, Plane::Control).is_some()
+            && role_grants(t, role, op.name, Plane::Control).is_some()
     })
 }
 

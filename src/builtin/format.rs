@@ -2,8 +2,11 @@
 //!
 //! The encoder lives here, next to the decoder, so that the format is defined in exactly one place:
 //! `tests/builtin_reference.rs` uses [`encode_roles`]/[`encode_operations`] to regenerate
-//! `data/` from Azure's published JSON and proves that decoding gives that JSON back.
-//! This module is public only for that test (hence `#[doc(hidden)]` at its declaration).
+//! `data/` from Azure's published JSON and proves that decoding gives that JSON back, and
+//! `build.rs` includes this file to decode `data/` into the `'static` tables canopy runs on, so
+//! that no run pays for decoding (it cost a small tree's check 11 ms of its 20 ms budget).
+//! This file therefore uses nothing but `std` and `serde_json` (a build dependency too).
+//! It is public only for that test (hence `#[doc(hidden)]` at its declaration).
 //!
 //! # Shared rules
 //!
@@ -46,9 +49,45 @@
 //! Each list keeps Azure's order (duplicates included); entries are front-coded against the
 //! previous entry of the same list. A missing `condition`/`conditionVersion` line means `null`.
 
+use std::cmp::Ordering;
 use std::fmt;
 
-use super::{BuiltinRole, Operation, Permission};
+/// A role as the roles file holds it. The build script (`build.rs`) decodes the file into these
+/// and writes them out as the `'static` tables behind [`super::roles`]; tests build them from
+/// Azure's JSON to compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Role {
+    pub id: Box<str>,
+    pub name: Box<str>,
+    pub permissions: Vec<Permission>,
+}
+
+/// One permission block of a [`Role`], as the file holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permission {
+    pub actions: Vec<Box<str>>,
+    pub not_actions: Vec<Box<str>>,
+    pub data_actions: Vec<Box<str>>,
+    pub not_data_actions: Vec<Box<str>>,
+    pub condition: Option<Box<str>>,
+    pub condition_version: Option<Box<str>>,
+}
+
+/// An operation as the operations file holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub name: Box<str>,
+    pub is_data_action: bool,
+}
+
+/// Orders strings as if ASCII-lowercased, without allocating: the order of the generated role
+/// table and of the operations' sorted index, so the build script and the lookups that
+/// binary-search them must both use this one.
+pub fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
+}
 
 /// `data/builtin-roles.txt`, embedded so that canopy works offline and reproducibly.
 pub const ROLES_TEXT: &str = include_str!("../../data/builtin-roles.txt");
@@ -143,7 +182,7 @@ pub fn decode_operations(text: &str) -> Result<Vec<Operation>, FormatError> {
 ///
 /// Role ids are written verbatim as a token, so they must be non-empty and free of whitespace
 /// and quotes (Azure's are GUIDs); the generator's round-trip check proves it for the data we ship.
-pub fn encode_roles(roles: &[BuiltinRole]) -> String {
+pub fn encode_roles(roles: &[Role]) -> String {
     let mut out = String::with_capacity(ROLES_HEADER.len() + roles.len() * 400);
     out.push_str(ROLES_HEADER);
     for role in roles {
@@ -185,8 +224,8 @@ pub fn encode_roles(roles: &[BuiltinRole]) -> String {
 }
 
 /// Reads a roles file written by [`encode_roles`], in file order.
-pub fn decode_roles(text: &str) -> Result<Vec<BuiltinRole>, FormatError> {
-    let mut roles: Vec<BuiltinRole> = Vec::new();
+pub fn decode_roles(text: &str) -> Result<Vec<Role>, FormatError> {
+    let mut roles: Vec<Role> = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let n = index + 1;
         if is_ignored(line) {
@@ -200,7 +239,7 @@ pub fn decode_roles(text: &str) -> Result<Vec<BuiltinRole>, FormatError> {
             if id.is_empty() || id.starts_with('"') {
                 return Err(error(n, "expected a role id before the name"));
             }
-            roles.push(BuiltinRole {
+            roles.push(Role {
                 id: id.into(),
                 name: decode_text(name, n)?,
                 permissions: Vec::new(),
@@ -444,7 +483,7 @@ mod tests {
     #[test]
     fn roles_round_trip_blocks_conditions_and_quoting() {
         let roles = vec![
-            BuiltinRole {
+            Role {
                 id: "acdd72a7-3385-48ef-bd42-f606fba81ae7".into(),
                 name: "Reader".into(),
                 permissions: vec![Permission {
@@ -452,7 +491,7 @@ mod tests {
                     ..Permission::default()
                 }],
             },
-            BuiltinRole {
+            Role {
                 id: "00000000-0000-0000-0000-000000000001".into(),
                 name: " Odd \"name\" ".into(),
                 permissions: vec![
@@ -471,7 +510,7 @@ mod tests {
                     Permission::default(),
                 ],
             },
-            BuiltinRole {
+            Role {
                 id: "x".into(),
                 name: "No blocks".into(),
                 permissions: Vec::new(),

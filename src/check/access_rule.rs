@@ -228,8 +228,8 @@ fn published_ops(rule: &AccessRule) -> Vec<Published<'_>> {
                 builtin::operations()
                     .iter()
                     .filter(|op| op.is_data_action == data)
-                    .filter(|op| builtin::action_matches(pattern, &op.name))
-                    .map(|op| (std::borrow::Cow::Borrowed(&*op.name), plane))
+                    .filter(|op| builtin::action_matches(pattern, op.name))
+                    .map(|op| (std::borrow::Cow::Borrowed(op.name), plane))
                     .collect()
             };
             out.push(Published {
@@ -279,10 +279,10 @@ fn allow_patterns(t: &Tenant, role: RoleRef, plane: Plane) -> Vec<&str> {
             .permissions
             .iter()
             .flat_map(|b| match plane {
-                Plane::Control => &b.actions,
-                Plane::Data => &b.data_actions,
+                Plane::Control => b.actions,
+                Plane::Data => b.data_actions,
             })
-            .map(|a| &**a)
+            .copied()
             .collect(),
         RoleRef::Custom(id) => {
             let r = t.custom_role(id);
@@ -881,8 +881,8 @@ fn required_ops(pattern: &str, plane: Plane) -> Vec<&str> {
     let data = plane == Plane::Data;
     builtin::operations()
         .iter()
-        .filter(|op| op.is_data_action == data && builtin::action_matches(pattern, &op.name))
-        .map(|op| &*op.name)
+        .filter(|op| op.is_data_action == data && builtin::action_matches(pattern, op.name))
+        .map(|op| op.name)
         .collect()
 }
 

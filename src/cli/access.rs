@@ -337,7 +337,7 @@ fn grant_json_in<'a>(
     GrantJson {
         role: t.role_name(g.role),
         role_id: match g.role {
-            crate::model::RoleRef::BuiltIn(r) => Some(&r.id),
+            crate::model::RoleRef::BuiltIn(r) => Some(r.id),
             crate::model::RoleRef::Custom(id) => t.custom_role(id).id.as_ref().map(|i| i.as_str()),
         },
         scope: match places {
@@ -730,18 +730,18 @@ struct PermissionJson {
 }
 
 fn permissions(t: &Tenant, role: crate::model::RoleRef) -> Vec<PermissionJson> {
-    let strings = |v: &[Box<str>]| v.iter().map(|s| s.to_string()).collect();
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
     let texts = |v: &[crate::source::Text]| v.iter().map(|s| s.value.to_string()).collect();
     match role {
         crate::model::RoleRef::BuiltIn(r) => r
             .permissions
             .iter()
             .map(|b| PermissionJson {
-                actions: strings(&b.actions),
-                not_actions: strings(&b.not_actions),
-                data_actions: strings(&b.data_actions),
-                not_data_actions: strings(&b.not_data_actions),
-                condition: b.condition.as_ref().map(|c| c.to_string()),
+                actions: strings(b.actions),
+                not_actions: strings(b.not_actions),
+                data_actions: strings(b.data_actions),
+                not_data_actions: strings(b.not_data_actions),
+                condition: b.condition.map(str::to_string),
             })
             .collect(),
         crate::model::RoleRef::Custom(id) => {

@@ -356,9 +356,9 @@ fn effective_actions(t: &Tenant, role: RoleRef) -> FxHashSet<&'static str> {
             } else {
                 Plane::Control
             };
-            role_grants(t, role, &op.name, plane).is_some()
+            role_grants(t, role, op.name, plane).is_some()
         })
-        .map(|op| &*op.name)
+        .map(|op| op.name)
         .collect()
 }
 

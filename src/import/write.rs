@@ -513,7 +513,7 @@ fn role_name<'a>(inv: &'a Inventory, role: &'a str) -> Option<&'a str> {
         return Some(role);
     }
     crate::builtin::role_by_id(role)
-        .map(|r| &*r.name)
+        .map(|r| r.name)
         .or_else(|| {
             inv.custom_roles
                 .get(&role.to_ascii_lowercase())

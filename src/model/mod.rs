@@ -491,7 +491,7 @@ impl Tenant {
     }
     pub fn role_name(&self, role: RoleRef) -> &str {
         match role {
-            RoleRef::BuiltIn(r) => &r.name,
+            RoleRef::BuiltIn(r) => r.name,
             RoleRef::Custom(id) => &self.custom_role(id).name.value,
         }
     }

@@ -752,7 +752,7 @@ fn resolve_scopes(
 fn find_role_or_report(t: &Tenant, name: &Text, findings: &mut Vec<Finding>) -> Option<RoleRef> {
     let role = t.find_role(&name.value);
     if role.is_none() {
-        let builtin = crate::builtin::roles().iter().map(|r| &*r.name);
+        let builtin = crate::builtin::roles().iter().map(|r| r.name);
         let custom = t.custom_roles.iter().map(|r| r.name.value.as_str());
         let near = suggest(&name.value, custom.chain(builtin));
         findings.push(unknown(name.span, "role", &name.value, near));

@@ -61,7 +61,7 @@ impl<'a> RowWriter<'a> {
             .chain(customs)
             .map(|role| {
                 let id = match role {
-                    RoleRef::BuiltIn(r) => Some(r.id.as_ref()),
+                    RoleRef::BuiltIn(r) => Some(r.id),
                     RoleRef::Custom(id) => t.custom_role(id).id.as_ref().map(|i| i.as_str()),
                 };
                 let id = id.map_or_else(|| "null".into(), quoted);
