@@ -324,7 +324,7 @@ impl AuditData {
 
         // Roles in use, by first use.
         let mut roles: Vec<Role> = Vec::new();
-        let mut role_index: FxHashMap<(bool, usize), u32> = FxHashMap::default();
+        let mut role_index: FxHashMap<u64, u32> = FxHashMap::default();
         let mut role_of = |role: RoleRef| -> u32 {
             let next = roles.len() as u32;
             *role_index.entry(role.key()).or_insert_with(|| {

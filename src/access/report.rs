@@ -115,12 +115,12 @@ impl AccessReport {
 
         // Role properties, once per role used, in parallel: whether a role can write
         // anything is a scan of every published operation.
-        let mut used: FxHashMap<(bool, usize), RoleRef> = FxHashMap::default();
+        let mut used: FxHashMap<u64, RoleRef> = FxHashMap::default();
         for r in &rows {
             used.entry(r.grant.role.key()).or_insert(r.grant.role);
         }
         let used: Vec<RoleRef> = used.into_values().collect();
-        let roles: FxHashMap<(bool, usize), (bool, bool, bool, bool)> = used
+        let roles: FxHashMap<u64, (bool, bool, bool, bool)> = used
             .par_iter()
             .map(|&role| {
                 let properties = (
@@ -166,8 +166,7 @@ impl AccessReport {
         report.subscription_owners = owners;
 
         // Assignment-level findings.
-        let mut by_principal_role: FxHashMap<(PrincipalId, (bool, usize)), Vec<usize>> =
-            FxHashMap::default();
+        let mut by_principal_role: FxHashMap<(PrincipalId, u64), Vec<usize>> = FxHashMap::default();
         for (i, a) in t.role_assignments.iter().enumerate() {
             by_principal_role
                 .entry((a.principal, a.role.key()))

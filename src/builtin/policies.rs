@@ -23,7 +23,7 @@ static POLICIES: LazyLock<Vec<PolicyDefinitionDoc>> = LazyLock::new(|| {
     );
     docs.into_iter()
         .filter_map(|d| match d {
-            Doc::PolicyDefinition(p) => Some(p),
+            Doc::PolicyDefinition(p) => Some(*p),
             _ => None,
         })
         .collect()

@@ -374,7 +374,7 @@ struct Granted<'a> {
     t: &'a Tenant,
     rule: &'a AccessRule,
     published: Vec<Published<'a>>,
-    cache: rustc_hash::FxHashMap<(bool, usize), RoleOps<'a>>,
+    cache: rustc_hash::FxHashMap<u64, RoleOps<'a>>,
 }
 
 impl<'a> Granted<'a> {
@@ -497,7 +497,7 @@ fn check_deny(t: &Tenant, access: &Access, rule: &AccessRule, who: &Who) -> Vec<
     let mut resource_types: rustc_hash::FxHashMap<ScopeId, Vec<String>> = Default::default();
     let mut holders = Holders::new(t);
     // (role, scopes reached, deny assignments naming the holder) → (operation, where).
-    type WitnessKey = ((bool, usize), Vec<ScopeId>, Vec<usize>);
+    type WitnessKey = (u64, Vec<ScopeId>, Vec<usize>);
     type Witness = Option<((String, Plane), ScopeId)>;
     let mut witness_cache: rustc_hash::FxHashMap<WitnessKey, Witness> = Default::default();
     let selected: Vec<bool> = (0..t.principals.len() as u32)

@@ -164,7 +164,7 @@ impl<'a> Side<'a> {
     }
 
     fn find(&self, name: &str) -> Option<PrincipalId> {
-        self.a.tenant.principal_index.get(name).copied()
+        self.a.tenant.find_principal(name)
     }
 
     /// The scope of this side with `path`, or where it is missing, the nearest ancestor (in

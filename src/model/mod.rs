@@ -1,6 +1,7 @@
 //! The resolved tenant: every object in an arena, every reference resolved to an index once,
 //! so that checks and evaluation never look names up in hot loops.
 
+mod principal_index;
 mod resolve;
 pub mod scope;
 
@@ -67,7 +68,8 @@ pub struct ResourceGroup {
     pub subscription: SubId,
     pub name: Text,
     pub location: Option<Text>,
-    pub tags: Vec<(Text, Text)>,
+    /// Boxed, not a `Vec`: never grown once read, and 8 bytes smaller.
+    pub tags: Box<[(Text, Text)]>,
     pub scope: ScopeId,
     pub resources: Vec<ResId>,
 }
@@ -78,7 +80,9 @@ pub struct Resource {
     pub name: Text,
     pub resource_type: Text,
     pub location: Option<Text>,
-    pub tags: Vec<(Text, Text)>,
+    /// Boxed, not a `Vec`: never grown once read, and 8 bytes smaller, 4.5 MB at Azure's
+    /// limits (557,000 resources).
+    pub tags: Box<[(Text, Text)]>,
     pub scope: ScopeId,
 }
 
@@ -124,12 +128,13 @@ pub enum RoleRef {
 }
 
 impl RoleRef {
-    /// A stable identity for comparing roles: the built-in role's place in the catalogue, or
-    /// the custom role's id.
-    pub fn key(&self) -> (bool, usize) {
+    /// A stable identity for comparing roles, in one word: the built-in role's address in the
+    /// catalogue (even, since a `BuiltinRole` is word-aligned), or the custom role's id shifted
+    /// and marked odd.
+    pub fn key(&self) -> u64 {
         match self {
-            RoleRef::BuiltIn(r) => (true, *r as *const BuiltinRole as usize),
-            RoleRef::Custom(id) => (false, id.index()),
+            RoleRef::BuiltIn(r) => *r as *const BuiltinRole as u64,
+            RoleRef::Custom(id) => (u64::from(id.0) << 1) | 1,
         }
     }
 }
@@ -158,14 +163,7 @@ pub struct RoleAssignment {
     pub rare: Option<Box<RareAssignmentFields>>,
 }
 
-/// A role assignment's rarely set fields.
-#[derive(Debug, Clone, Default)]
-pub struct RareAssignmentFields {
-    /// An ABAC condition on the assignment: what it grants is conditional.
-    pub condition: Option<Text>,
-    pub condition_version: Option<Text>,
-    pub end_date_time: Option<Spanned<jiff::Timestamp>>,
-}
+pub use crate::load::kinds::RareAssignmentFields;
 
 impl RoleAssignment {
     /// An ABAC condition on the assignment: what it grants is conditional.
@@ -351,8 +349,8 @@ pub struct Tenant {
     /// Number of documents read.
     pub documents: usize,
     pub(crate) index: scope::ScopeIndex,
-    /// Principals by lowercase name and by object ID.
-    pub(crate) principal_index: rustc_hash::FxHashMap<Box<str>, PrincipalId>,
+    /// Principals by name and by object ID, case-insensitively.
+    pub(crate) principal_index: principal_index::PrincipalIndex,
     /// Custom roles by lowercase name and by GUID.
     pub(crate) role_index: rustc_hash::FxHashMap<Box<str>, RoleId>,
     /// Policy definitions by lowercase name, display name and GUID. `None` marks a display
@@ -497,7 +495,7 @@ impl Tenant {
     }
     /// A principal by name or object ID, case-insensitively.
     pub fn find_principal(&self, name: &str) -> Option<PrincipalId> {
-        self.principal_index.get(&*lowered(name)).copied()
+        self.principal_index.get(&self.principals, name)
     }
 
     /// A role by name (case-insensitive) or GUID: Azure's built-in roles first, then custom roles.

@@ -22,6 +22,13 @@ fn key(s: &str) -> Box<str> {
     s.to_lowercase().into_boxed_str()
 }
 
+/// Resources moved into the model between two hand-backs of freed memory, at the least: fewer
+/// than that are a few MB, not worth a walk over the allocator's free lists.
+const RELEASE_EVERY_RESOURCES: usize = 50_000;
+
+/// Principals taken out of the documents' list between two shrinks of that list.
+const SHRINK_EVERY_PRINCIPALS: usize = 16_384;
+
 /// Resolves documents (in file order) into a tenant, reporting declaration and reference problems.
 /// Takes documents as an iterator, so callers need not gather every file's documents into one
 /// vector first (at 65,000 documents that copy was the largest allocation of a run).
@@ -47,13 +54,13 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
             Doc::ManagementGroup(mg) => add_management_group(&mut t, mg, findings),
             Doc::Subscription(s) => subs.push(s),
             Doc::Principal(p) => principals.push(p),
-            Doc::RoleDefinition(r) => roles.push(r),
+            Doc::RoleDefinition(r) => roles.push(*r),
             Doc::RoleAssignment(a) => role_assignments.push(pending_role_assignment(a)),
-            Doc::DenyAssignment(d) => deny_assignments.push(d),
-            Doc::PolicyDefinition(p) => policy_definitions.push(p),
-            Doc::PolicyAssignment(p) => policy_assignments.push(p),
-            Doc::PolicyExemption(e) => exemptions.push(e),
-            Doc::AccessRule(r) => access_rules.push(r),
+            Doc::DenyAssignment(d) => deny_assignments.push(*d),
+            Doc::PolicyDefinition(p) => policy_definitions.push(*p),
+            Doc::PolicyAssignment(p) => policy_assignments.push(*p),
+            Doc::PolicyExemption(e) => exemptions.push(*e),
+            Doc::AccessRule(r) => access_rules.push(*r),
         }
     }
     crate::mem::release_freed();
@@ -76,16 +83,41 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.principals.reserve_exact(principals.len());
     let mut co_administrators = Vec::new();
     let prepared: Vec<PreparedSub> = subs.par_iter().map(prepare_subscription).collect();
+    // Each subscription's resource documents are freed as its resources move into the model's
+    // lists, which were reserved whole above, so the allocator does not reuse that memory for
+    // them: it is handed back as the loop goes, in a few steps and once at its end, so that
+    // the documents and the model are never both whole (at Azure's limits, 75 MB of freed
+    // documents were resident at the peak).
+    let step = RELEASE_EVERY_RESOURCES.max(resources.div_ceil(4));
+    let mut moved = 0;
     for (mut s, prepared) in subs.into_iter().zip(prepared) {
         let co = std::mem::take(&mut s.co_administrators);
+        let n: usize = s.resource_groups.iter().map(|rg| rg.resources.len()).sum();
         if let Some(id) = add_subscription(&mut t, s, prepared, findings) {
             co_administrators.push((id, co));
         }
+        moved += n;
+        if moved >= step {
+            moved = 0;
+            crate::mem::release_freed();
+        }
     }
-    let members: Vec<_> = principals
-        .into_iter()
-        .filter_map(|p| add_principal(&mut t, p, findings))
-        .collect();
+    crate::mem::release_freed();
+    // Taken from the end of the reversed list, so in order, and the list's memory handed
+    // back as it empties: the principals' documents and the model's principals are the same
+    // size, and holding both whole was 20 MB of the peak at Azure's limits.
+    principals.reverse();
+    let mut members = Vec::new();
+    while let Some(p) = principals.pop() {
+        if let Some((id, refs)) = add_principal(&mut t, p, findings)
+            && !refs.is_empty()
+        {
+            members.push((id, refs));
+        }
+        if principals.len().is_multiple_of(SHRINK_EVERY_PRINCIPALS) {
+            principals.shrink_to_fit();
+        }
+    }
     link_members(&mut t, members, findings);
     for (sub, refs) in co_administrators {
         t.subscriptions[sub.index()].co_administrators = resolve_principals(&t, refs, findings);
@@ -590,7 +622,7 @@ fn add_subscription(
                 name: r.name,
                 resource_type: r.resource_type,
                 location: r.location,
-                tags: r.tags,
+                tags: r.tags.into_boxed_slice(),
                 scope: res_scope,
             });
             t.index_resource(res_id, name_hash);
@@ -600,7 +632,7 @@ fn add_subscription(
             subscription: id,
             name: rg.name,
             location: rg.location,
-            tags: rg.tags,
+            tags: rg.tags.into_boxed_slice(),
             scope: rg_scope,
             resources: res_ids,
         });
@@ -624,16 +656,15 @@ fn add_principal(
     p: PrincipalDoc,
     findings: &mut Vec<Finding>,
 ) -> Option<(PrincipalId, Vec<Text>)> {
-    let name_key = key(&p.name.value);
     // Names and object IDs share one index, since references may use either; so a collision
     // is one of four kinds, each described as it is.
     let keys = std::iter::once(&p.name).chain(p.object_id.as_ref());
     for (is_name, here) in [true, false].into_iter().zip(keys) {
-        let Some(&first) = t.principal_index.get(key(&here.value).as_ref()) else {
+        let Some(first) = t.find_principal(&here.value) else {
             continue;
         };
         let first = t.principal(first);
-        let first_is_name = first.name.value.to_lowercase() == here.value.to_lowercase();
+        let first_is_name = crate::fold::eq_fold(&first.name.value, &here.value);
         let there = if first_is_name {
             &first.name
         } else {
@@ -669,10 +700,6 @@ fn add_principal(
         return None;
     }
     let id = PrincipalId(t.principals.len() as u32);
-    t.principal_index.insert(name_key, id);
-    if let Some(oid) = &p.object_id {
-        t.principal_index.insert(key(&oid.value), id);
-    }
     t.principals.push(Principal {
         kind: p.kind,
         name: p.name,
@@ -684,6 +711,7 @@ fn add_principal(
         mail_enabled: p.mail_enabled,
         members: Vec::new(),
     });
+    t.principal_index.insert(&t.principals, id);
     Some((id, p.members))
 }
 
@@ -882,14 +910,7 @@ fn pending_role_assignment(a: crate::load::kinds::RoleAssignmentDoc) -> RoleAssi
         role: RoleRef::Custom(RoleId(u32::MAX)),
         scope: ScopeId(u32::MAX),
         eligible: a.eligible,
-        rare: (a.condition.is_some() || a.condition_version.is_some() || a.end_date_time.is_some())
-            .then(|| {
-                Box::new(RareAssignmentFields {
-                    condition: a.condition,
-                    condition_version: a.condition_version,
-                    end_date_time: a.end_date_time,
-                })
-            }),
+        rare: a.rare,
     }
 }
 

@@ -119,13 +119,28 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
             }
         })
         .collect();
-    // Assignments by the scope they are made at, so each target sees only its ancestors'.
-    let mut at_scope: Vec<Vec<PolicyAssignmentId>> = vec![Vec::new(); t.scopes.len()];
+    // Assignments by the scope they are made at, so each target sees only its ancestors'. A
+    // map, not a list per scope: a tenant has hundreds of policy assignments but, at Azure's
+    // limits, 600,000 scopes (a list per scope was 14 MB); a flag per scope says which of a
+    // target's ancestors to look up.
+    let mut at_scope: rustc_hash::FxHashMap<ScopeId, Vec<PolicyAssignmentId>> = Default::default();
+    let mut assigned_at = vec![false; t.scopes.len()];
     for (i, a) in t.policy_assignments.iter().enumerate() {
         if bound[i].is_some() {
-            at_scope[a.scope.index()].push(PolicyAssignmentId(i as u32));
+            at_scope
+                .entry(a.scope)
+                .or_default()
+                .push(PolicyAssignmentId(i as u32));
+            assigned_at[a.scope.index()] = true;
         }
     }
+    let at_scope = |s: ScopeId| -> &[PolicyAssignmentId] {
+        if assigned_at[s.index()] {
+            &at_scope[&s]
+        } else {
+            &[]
+        }
+    };
     let targets: Vec<ScopeId> = (0..t.scopes.len() as u32)
         .map(ScopeId)
         .filter(|s| {
@@ -141,7 +156,7 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
             let view = View::of(t, target);
             let mut out = Vec::new();
             for scope in t.scopes.ancestors(target) {
-                for &aid in &at_scope[scope.index()] {
+                for &aid in at_scope(scope) {
                     let a = &t.policy_assignments[aid.index()];
                     let Some(b) = &bound[aid.index()] else {
                         continue;

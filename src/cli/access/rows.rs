@@ -34,7 +34,7 @@ pub(super) struct RowWriter<'a> {
     /// Every file's path as shown, by file id.
     files: Vec<Box<str>>,
     /// `"role":…,"roleId":…` of every role, by [`RoleRef::key`].
-    roles: FxHashMap<(bool, usize), Box<str>>,
+    roles: FxHashMap<u64, Box<str>>,
 }
 
 impl<'a> RowWriter<'a> {
