@@ -502,7 +502,7 @@ fn inherited_at(
                             source: Source::Assignment(*id),
                             role: ra.role,
                             scope: ra.scope,
-                            path: via,
+                            path: via.into(),
                             conditions: ra
                                 .condition()
                                 .iter()
