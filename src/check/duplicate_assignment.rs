@@ -18,7 +18,7 @@ and once by object ID, or a role named once by name and once by GUID, is the sam
 fn run(cx: &Ctx, out: &mut Vec<Finding>) {
     let t = cx.tenant;
     // Every assignment's (principal, scope, role) with its place, sorted: equal keys are then
-    // adjacent, the first written first. 16 bytes an assignment, where a hash map of them
+    // adjacent, the first written first. 24 bytes an assignment, where a hash map of them
     // was 15 MB of `canopy check`'s memory at Azure's limits (200,000 assignments).
     let mut keys: Vec<(u32, u32, u64, u32)> = t
         .role_assignments
