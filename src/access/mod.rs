@@ -204,8 +204,14 @@ impl<'t> Access<'t> {
         let mut active = Vec::new();
         let mut eligible = Vec::new();
         for &(holder, ref path) in memberships {
+            let (assigned, co_administers) =
+                (self.assigned.of(holder), self.co_administers.of(holder));
+            // Most groups a person is in hold no role: no shared path is made for them.
+            if assigned.is_empty() && co_administers.is_empty() {
+                continue;
+            }
             let path: std::sync::Arc<[PrincipalId]> = path.as_slice().into();
-            for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
+            for a in assigned.iter().map(|a| AssignmentId(*a)) {
                 let ra = &t.role_assignments[a.index()];
                 if ra.end_date_time().is_some_and(|e| e.value <= self.now) {
                     continue;
@@ -223,7 +229,7 @@ impl<'t> Access<'t> {
                     active.push(grant);
                 }
             }
-            for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
+            for s in co_administers.iter().map(|s| SubId(*s)) {
                 if let Some(owner) = builtin::role_by_name("Owner") {
                     active.push(Grant {
                         source: Source::CoAdministrator(s),

@@ -123,11 +123,11 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
     // map, not a list per scope: a tenant has hundreds of policy assignments but, at Azure's
     // limits, 600,000 scopes (a list per scope was 14 MB); a flag per scope says which of a
     // target's ancestors to look up.
-    let mut at_scope: rustc_hash::FxHashMap<ScopeId, Vec<PolicyAssignmentId>> = Default::default();
+    let mut by_scope: rustc_hash::FxHashMap<ScopeId, Vec<PolicyAssignmentId>> = Default::default();
     let mut assigned_at = vec![false; t.scopes.len()];
     for (i, a) in t.policy_assignments.iter().enumerate() {
         if bound[i].is_some() {
-            at_scope
+            by_scope
                 .entry(a.scope)
                 .or_default()
                 .push(PolicyAssignmentId(i as u32));
@@ -136,7 +136,7 @@ pub fn assess(t: &Tenant, now: jiff::Timestamp) -> Compliance {
     }
     let at_scope = |s: ScopeId| -> &[PolicyAssignmentId] {
         if assigned_at[s.index()] {
-            &at_scope[&s]
+            &by_scope[&s]
         } else {
             &[]
         }
