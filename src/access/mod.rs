@@ -65,8 +65,7 @@ pub struct Grant {
     pub scope: ScopeId,
     /// From the principal asked about to the assignee: `[omar, jill-team]` when omar is in
     /// jill-team and the assignment is to jill-team; `[omar]` when made to omar directly.
-    /// Shared by every grant through the same membership: the access report at Azure's
-    /// limits has 3.5 million grants, and a list apiece was an allocation apiece.
+    /// Shared by every grant through the same membership ([`SharedPaths`]).
     pub path: std::sync::Arc<[PrincipalId]>,
     /// ABAC conditions this grant depends on (the role block's, the assignment's).
     pub conditions: Vec<String>,
@@ -75,6 +74,43 @@ pub struct Grant {
 impl Grant {
     pub fn conditional(&self) -> bool {
         !self.conditions.is_empty()
+    }
+}
+
+/// An assignment (or co-administration) that reaches a principal, before it is made a
+/// [`Grant`]: see [`Access::reaches`].
+#[derive(Clone, Copy, Debug)]
+pub struct Reach {
+    pub source: Source,
+    pub role: RoleRef,
+    pub scope: ScopeId,
+    /// Eligible (PIM): granted only once activated.
+    pub eligible: bool,
+    /// Which of the memberships walked holds it, by index.
+    pub through: usize,
+}
+
+/// The path to each membership's holder, made once and shared by every grant through it:
+/// the access report at Azure's limits has 3.7 million grants, and a list apiece was an
+/// allocation apiece. Most memberships hold no role, so paths are made only when asked for.
+pub struct SharedPaths<'m> {
+    memberships: &'m [(PrincipalId, Vec<PrincipalId>)],
+    made: Vec<Option<std::sync::Arc<[PrincipalId]>>>,
+}
+
+impl<'m> SharedPaths<'m> {
+    pub fn new(memberships: &'m [(PrincipalId, Vec<PrincipalId>)]) -> Self {
+        SharedPaths {
+            memberships,
+            made: vec![None; memberships.len()],
+        }
+    }
+
+    /// The path to the holder of the `through`-th membership.
+    pub fn of(&mut self, through: usize) -> std::sync::Arc<[PrincipalId]> {
+        self.made[through]
+            .get_or_insert_with(|| self.memberships[through].1.as_slice().into())
+            .clone()
     }
 }
 
@@ -200,48 +236,74 @@ impl<'t> Access<'t> {
         &self,
         memberships: &[(PrincipalId, Vec<PrincipalId>)],
     ) -> (Vec<Grant>, Vec<Grant>) {
-        let t = self.tenant;
         let mut active = Vec::new();
         let mut eligible = Vec::new();
-        for &(holder, ref path) in memberships {
-            let (assigned, co_administers) =
-                (self.assigned.of(holder), self.co_administers.of(holder));
-            // Most groups a person is in hold no role: no shared path is made for them.
-            if assigned.is_empty() && co_administers.is_empty() {
-                continue;
+        let mut paths = SharedPaths::new(memberships);
+        self.reaches(memberships, |reach| {
+            let grant = self.grant(reach, paths.of(reach.through));
+            match reach.eligible {
+                true => eligible.push(grant),
+                false => active.push(grant),
             }
-            let path: std::sync::Arc<[PrincipalId]> = path.as_slice().into();
-            for a in assigned.iter().map(|a| AssignmentId(*a)) {
+        });
+        (active, eligible)
+    }
+
+    /// Calls `f` with every assignment in force now (not expired) that reaches a principal
+    /// through its [`Access::memberships`], eligible ones included, and with co-administration
+    /// as Owner: [`Access::grants_through`] without making the grants, for callers that keep
+    /// only a few of millions.
+    pub fn reaches(
+        &self,
+        memberships: &[(PrincipalId, Vec<PrincipalId>)],
+        mut f: impl FnMut(Reach),
+    ) {
+        let t = self.tenant;
+        for (through, &(holder, _)) in memberships.iter().enumerate() {
+            for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
                 let ra = &t.role_assignments[a.index()];
                 if ra.end_date_time().is_some_and(|e| e.value <= self.now) {
                     continue;
                 }
-                let grant = Grant {
+                f(Reach {
                     source: Source::Assignment(a),
                     role: ra.role,
                     scope: ra.scope,
-                    path: path.clone(),
-                    conditions: ra.condition().iter().map(|c| c.value.to_string()).collect(),
-                };
-                if ra.eligible {
-                    eligible.push(grant);
-                } else {
-                    active.push(grant);
-                }
+                    eligible: ra.eligible,
+                    through,
+                });
             }
-            for s in co_administers.iter().map(|s| SubId(*s)) {
+            for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
                 if let Some(owner) = builtin::role_by_name("Owner") {
-                    active.push(Grant {
+                    f(Reach {
                         source: Source::CoAdministrator(s),
                         role: RoleRef::BuiltIn(owner),
                         scope: t.sub(s).scope,
-                        path: path.clone(),
-                        conditions: Vec::new(),
+                        eligible: false,
+                        through,
                     });
                 }
             }
         }
-        (active, eligible)
+    }
+
+    /// The grant a [`Reach`] makes, with the path to its holder.
+    pub fn grant(&self, reach: Reach, path: std::sync::Arc<[PrincipalId]>) -> Grant {
+        let conditions = match reach.source {
+            Source::Assignment(a) => self.tenant.role_assignments[a.index()]
+                .condition()
+                .iter()
+                .map(|c| c.value.to_string())
+                .collect(),
+            Source::CoAdministrator(_) => Vec::new(),
+        };
+        Grant {
+            source: reach.source,
+            role: reach.role,
+            scope: reach.scope,
+            path,
+            conditions,
+        }
     }
 
     /// Can `p` perform `action` (of `plane`) at `scope`? With every grant and deny behind it.

@@ -1,7 +1,7 @@
 //! The whole tenant's effective access, computed in parallel, with the privileged-access
 //! findings auditors ask for first.
 
-use super::{Access, Grant, Plane, Source, role_grants};
+use super::{Access, Grant, Plane, Reach, SharedPaths, Source, role_grants};
 use crate::builtin;
 use crate::load::kinds::PrincipalKind;
 use crate::model::{PrincipalId, RoleRef, ScopeKind, Tenant};
@@ -28,36 +28,99 @@ pub struct Flagged {
     pub reason: String,
 }
 
-#[derive(Debug, Default)]
-pub struct AccessReport {
-    /// Every effective role of every enabled person, sorted by principal, scope, role.
-    pub rows: Vec<Row>,
+/// The whole tenant's effective access: the figures and privileged findings, computed once,
+/// and every person's rows, made again on demand ([`AccessReport::rows_of`]).
+///
+/// The rows are not kept: at Azure's limits they are 3.7 million (300 MB as `Row`s), and a
+/// report that writes them person by person, as it makes them, holds a batch at a time.
+pub struct AccessReport<'a> {
+    access: &'a Access<'a>,
+    /// Every enabled person, in report order: by name, case-insensitively.
+    people: Vec<PrincipalId>,
+    /// The place of each grant in a person's rows, by [`Grant::source`]: role assignments by
+    /// id, then co-administrators' Owner by subscription. Equal for equal (scope path, role
+    /// name, eligible), so a stable sort by it keeps ties in the order they were found.
+    grant_rank: Vec<u32>,
+    /// How many people hold any access.
+    pub principals: usize,
+    /// How many rows there are.
+    pub effective_roles: usize,
+    /// How many of them are eligible (PIM) rather than active.
+    pub eligible: usize,
     /// Rows whose role lets the holder write role assignments there.
-    pub can_assign_roles: Vec<usize>,
+    pub can_assign_roles: Vec<Row>,
     /// Rows whose role lets the holder write policy assignments there.
-    pub can_assign_policy: Vec<usize>,
-    /// Per subscription (by index), the rows that make someone Owner there.
-    pub subscription_owners: Vec<(crate::model::SubId, Vec<usize>)>,
+    pub can_assign_policy: Vec<Row>,
+    /// Per subscription, the people Owner there, once per row that makes them Owner.
+    pub subscription_owners: Vec<(crate::model::SubId, Vec<PrincipalId>)>,
     /// Rows of guests and service principals whose role can change anything.
-    pub external_writers: Vec<usize>,
+    pub external_writers: Vec<Row>,
     /// Assignments made to a user directly rather than to a group.
     pub direct_user_assignments: Vec<crate::model::AssignmentId>,
     /// Assignments that grant nothing (disabled principal) or repeat an inherited one.
     pub ineffective: Vec<Flagged>,
 }
 
+/// What the privileged findings need to know of a role, once per assignment.
+#[derive(Clone, Copy, Default)]
+struct RoleProperties {
+    assign_roles: bool,
+    assign_policy: bool,
+    owner: bool,
+    writes: bool,
+}
+
+impl RoleProperties {
+    fn of(t: &Tenant, role: RoleRef) -> Self {
+        RoleProperties {
+            assign_roles: role_grants(t, role, ROLE_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
+            assign_policy: role_grants(t, role, POLICY_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
+            owner: t.role_name(role).eq_ignore_ascii_case("Owner"),
+            writes: can_write(t, role),
+        }
+    }
+}
+
+/// The findings of a run of people, in their order; joined into the report.
+#[derive(Default)]
+struct Tally {
+    principals: usize,
+    effective_roles: usize,
+    eligible: usize,
+    can_assign_roles: Vec<Row>,
+    can_assign_policy: Vec<Row>,
+    /// Active Owner rows: who, and the scope it is held at.
+    owners: Vec<(PrincipalId, crate::model::ScopeId)>,
+    external_writers: Vec<Row>,
+}
+
 /// Whether a role can change anything at all: it grants some published control-plane
-/// operation other than a read. Computed once per role used.
+/// operation other than a read. Computed once per role assigned.
 fn can_write(t: &Tenant, role: RoleRef) -> bool {
-    builtin::operations().iter().any(|op| {
-        !op.is_data_action
-            && !op.name.to_ascii_lowercase().ends_with("/read")
-            && role_grants(t, role, op.name, Plane::Control).is_some()
+    writes()
+        .iter()
+        .any(|op| role_grants(t, role, op, Plane::Control).is_some())
+}
+
+/// Every published control-plane operation other than a read, listed once rather than
+/// filtered again (with a lowercase copy of each of 24,680 names) for each role.
+fn writes() -> &'static [&'static str] {
+    static WRITES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WRITES.get_or_init(|| {
+        let read = |name: &str| {
+            let name = name.as_bytes();
+            name.len() >= 5 && name[name.len() - 5..].eq_ignore_ascii_case(b"/read")
+        };
+        builtin::operations()
+            .iter()
+            .filter(|op| !op.is_data_action && !read(op.name))
+            .map(|op| op.name)
+            .collect()
     })
 }
 
-impl AccessReport {
-    pub fn build(access: &Access) -> AccessReport {
+impl<'a> AccessReport<'a> {
+    pub fn build(access: &'a Access<'a>) -> AccessReport<'a> {
         let t = access.tenant;
         // Every enabled person, in report order: by name case-insensitively (a stable sort,
         // so ties keep id order), ranked once per principal rather than compared as
@@ -75,7 +138,8 @@ impl AccessReport {
                 t.principals[i].name.value.to_lowercase()
             });
         people.par_sort_by_key(|p| principal_rank[p.index()]);
-        // Grants are made at assignments' scopes and, for co-administrators, subscriptions.
+        // A person's rows go by scope path, role name, active before eligible. Ranked once per
+        // assignment, not compared as strings on each of millions of rows.
         let granted_at = t
             .role_assignments
             .iter()
@@ -84,81 +148,127 @@ impl AccessReport {
         let scope_rank = dense_ranks(t.scopes.len(), granted_at.map(|s| s.index()), |i| {
             t.scope_path(crate::model::ScopeId(i as u32)).to_lowercase()
         });
-        // One task per person: their memberships, assignments and the paths between them,
-        // then their rows in order of scope path, role name, active before eligible. Sorted
-        // per person, a few dozen rows each, not as one list of millions.
-        let rows: Vec<Row> = people
+        let owner = builtin::role_by_name("Owner").map(RoleRef::BuiltIn);
+        let assignments = t.role_assignments.len();
+        let sources = assignments + t.subscriptions.len();
+        let grant_rank = dense_ranks(sources, 0..sources, |i| match t.role_assignments.get(i) {
+            Some(ra) => (
+                scope_rank[ra.scope.index()],
+                t.role_name(ra.role),
+                ra.eligible,
+            ),
+            None => {
+                let sub = &t.subscriptions[i - assignments];
+                (scope_rank[sub.scope.index()], "Owner", false)
+            }
+        });
+        let mut report = AccessReport {
+            access,
+            people,
+            grant_rank,
+            principals: 0,
+            effective_roles: 0,
+            eligible: 0,
+            can_assign_roles: Vec::new(),
+            can_assign_policy: Vec::new(),
+            subscription_owners: Vec::new(),
+            external_writers: Vec::new(),
+            direct_user_assignments: Vec::new(),
+            ineffective: Vec::new(),
+        };
+
+        // Role properties, once per role assigned, in parallel: whether a role can write
+        // anything is a scan of every published operation.
+        let mut roles: FxHashMap<u64, RoleRef> = FxHashMap::default();
+        for role in t.role_assignments.iter().map(|ra| ra.role).chain(owner) {
+            roles.entry(role.key()).or_insert(role);
+        }
+        let roles: Vec<RoleRef> = roles.into_values().collect();
+        let roles: FxHashMap<u64, RoleProperties> = roles
             .par_iter()
-            .flat_map_iter(|&p| {
-                let (active, eligible) = access.grants_of(p);
-                let mut rows: Vec<Row> = active
-                    .into_iter()
-                    .map(|grant| Row {
-                        principal: p,
-                        grant,
-                        eligible: false,
-                    })
-                    .chain(eligible.into_iter().map(|grant| Row {
-                        principal: p,
-                        grant,
-                        eligible: true,
-                    }))
-                    .collect();
-                let key = |r: &Row| {
-                    let scope = scope_rank[r.grant.scope.index()];
-                    (scope, t.role_name(r.grant.role), r.eligible)
-                };
-                rows.sort_by(|a, b| key(a).cmp(&key(b)));
-                rows
-            })
+            .map(|&role| (role.key(), RoleProperties::of(t, role)))
+            .collect();
+        let co_administrator = owner.map(|o| roles[&o.key()]).unwrap_or_default();
+        let properties: Vec<RoleProperties> = t
+            .role_assignments
+            .par_iter()
+            .map(|ra| roles[&ra.role.key()])
             .collect();
 
-        // Role properties, once per role used, in parallel: whether a role can write
-        // anything is a scan of every published operation.
-        let mut used: FxHashMap<u64, RoleRef> = FxHashMap::default();
-        for r in &rows {
-            used.entry(r.grant.role.key()).or_insert(r.grant.role);
-        }
-        let used: Vec<RoleRef> = used.into_values().collect();
-        let roles: FxHashMap<u64, (bool, bool, bool, bool)> = used
-            .par_iter()
-            .map(|&role| {
-                let properties = (
-                    role_grants(t, role, ROLE_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
-                    role_grants(t, role, POLICY_ASSIGNMENTS_WRITE, Plane::Control).is_some(),
-                    t.role_name(role).eq_ignore_ascii_case("Owner"),
-                    can_write(t, role),
-                );
-                (role.key(), properties)
+        // Every person's rows, counted in parallel, a run of people per task. Only the
+        // privileged ones are made into rows and kept: the rest are made again when written.
+        let tallies: Vec<Tally> = report
+            .people
+            .par_chunks(256)
+            .map(|run| {
+                let mut tally = Tally::default();
+                let mut privileged = Vec::new();
+                for &p in run {
+                    let person = t.principal(p);
+                    let external = person.guest || person.kind == PrincipalKind::ServicePrincipal;
+                    let memberships = access.memberships(p);
+                    let before = tally.effective_roles;
+                    privileged.clear();
+                    access.reaches(&memberships, |reach| {
+                        tally.effective_roles += 1;
+                        if reach.eligible {
+                            tally.eligible += 1;
+                            return;
+                        }
+                        let role = match reach.source {
+                            Source::Assignment(a) => properties[a.index()],
+                            Source::CoAdministrator(_) => co_administrator,
+                        };
+                        let writes = role.writes && external;
+                        if role.owner || role.assign_roles || role.assign_policy || writes {
+                            privileged.push((report.rank(reach.source), reach, role));
+                        }
+                    });
+                    tally.principals += usize::from(tally.effective_roles > before);
+                    // In the order of the person's rows.
+                    privileged.sort_by_key(|(rank, ..)| *rank);
+                    let mut paths = SharedPaths::new(&memberships);
+                    for &(_, reach, role) in &privileged {
+                        let mut row = || Row {
+                            principal: p,
+                            grant: access.grant(reach, paths.of(reach.through)),
+                            eligible: false,
+                        };
+                        if role.owner {
+                            tally.owners.push((p, reach.scope));
+                        }
+                        if role.assign_roles {
+                            tally.can_assign_roles.push(row());
+                        }
+                        if role.assign_policy {
+                            tally.can_assign_policy.push(row());
+                        }
+                        if role.writes && external {
+                            tally.external_writers.push(row());
+                        }
+                    }
+                }
+                tally
             })
             .collect();
-        let mut report = AccessReport::default();
-        let mut owners: FxHashMap<crate::model::SubId, Vec<usize>> = FxHashMap::default();
+        let mut owners: FxHashMap<crate::model::SubId, Vec<PrincipalId>> = FxHashMap::default();
         let mut subscriptions_below: FxHashMap<crate::model::ScopeId, Vec<crate::model::SubId>> =
             FxHashMap::default();
-        for (i, r) in rows.iter().enumerate() {
-            if r.eligible {
-                continue;
-            }
-            let (assign_roles, assign_policy, owner, writes) = roles[&r.grant.role.key()];
-            if assign_roles {
-                report.can_assign_roles.push(i);
-            }
-            if assign_policy {
-                report.can_assign_policy.push(i);
-            }
-            if owner {
+        for tally in tallies {
+            report.principals += tally.principals;
+            report.effective_roles += tally.effective_roles;
+            report.eligible += tally.eligible;
+            report.can_assign_roles.extend(tally.can_assign_roles);
+            report.can_assign_policy.extend(tally.can_assign_policy);
+            report.external_writers.extend(tally.external_writers);
+            for (p, scope) in tally.owners {
                 // Owner reaches every subscription at or below the assignment's scope.
                 let subs = subscriptions_below
-                    .entry(r.grant.scope)
-                    .or_insert_with(|| subscriptions_at_or_below(t, r.grant.scope));
+                    .entry(scope)
+                    .or_insert_with(|| subscriptions_at_or_below(t, scope));
                 for s in subs.iter() {
-                    owners.entry(*s).or_default().push(i);
+                    owners.entry(*s).or_default().push(p);
                 }
-            }
-            let p = t.principal(r.principal);
-            if writes && (p.guest || p.kind == PrincipalKind::ServicePrincipal) {
-                report.external_writers.push(i);
             }
         }
         let mut owners: Vec<_> = owners.into_iter().collect();
@@ -210,21 +320,59 @@ impl AccessReport {
                 });
             }
         }
-        report.rows = rows;
         report
     }
 
-    /// How many people hold any access.
-    pub fn principals(&self) -> usize {
-        let mut n = 0;
-        let mut last = None;
-        for r in &self.rows {
-            if last != Some(r.principal) {
-                n += 1;
-                last = Some(r.principal);
+    /// Every enabled person, in report order.
+    pub fn people(&self) -> &[PrincipalId] {
+        &self.people
+    }
+
+    /// One person's rows, in report order: by scope path, role name, active before eligible.
+    pub fn rows_of(&self, p: PrincipalId) -> Vec<Row> {
+        let (memberships, reaches) = self.reaches_of(p);
+        let mut paths = SharedPaths::new(&memberships);
+        reaches
+            .into_iter()
+            .map(|reach| Row {
+                principal: p,
+                grant: self.access.grant(reach, paths.of(reach.through)),
+                eligible: reach.eligible,
+            })
+            .collect()
+    }
+
+    /// One person's [`Access::memberships`], and what reaches them through those, in the
+    /// order of their rows ([`AccessReport::rows_of`] before the rows are made). Sorted per
+    /// person, a few dozen each, not as one list of millions.
+    pub fn reaches_of(&self, p: PrincipalId) -> (Vec<(PrincipalId, Vec<PrincipalId>)>, Vec<Reach>) {
+        let memberships = self.access.memberships(p);
+        let mut reaches = Vec::new();
+        self.access
+            .reaches(&memberships, |reach| reaches.push(reach));
+        // Stable: ties keep the order they were found in.
+        reaches.sort_by_key(|reach| self.rank(reach.source));
+        (memberships, reaches)
+    }
+
+    /// The access the report is of.
+    pub fn access(&self) -> &Access<'a> {
+        self.access
+    }
+
+    /// A grant's place in its holder's rows.
+    fn rank(&self, source: Source) -> u32 {
+        match source {
+            Source::Assignment(a) => self.grant_rank[a.index()],
+            Source::CoAdministrator(s) => {
+                self.grant_rank[self.access.tenant.role_assignments.len() + s.index()]
             }
         }
-        n
+    }
+
+    /// Every row, person by person, made as it is read.
+    pub fn rows(&self) -> impl Iterator<Item = Row> + '_ {
+        self.people.iter().flat_map(|p| self.rows_of(*p))
     }
 }
 

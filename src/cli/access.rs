@@ -912,7 +912,8 @@ fn report(
     out: &mut dyn Write,
 ) -> Result<(), Usage> {
     use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
-    // Not freed, as the analysis is not (`Kept`): millions of rows at Azure's limits.
+    // Not freed, as the analysis is not (`Kept`): hundreds of thousands of privileged rows
+    // at Azure's limits.
     let r = std::mem::ManuallyDrop::new(AccessReport::build(access));
     let places = Places::new(a);
     let t = &a.tenant;
@@ -947,8 +948,8 @@ fn report(
                 "line",
             ])
             .map_err(io)?;
-            for row in &r.rows {
-                let j = row_json(a, row, &places);
+            for row in r.rows() {
+                let j = row_json(a, &row, &places);
                 w.write_record([
                     j.principal,
                     j.kind,
@@ -972,124 +973,113 @@ fn report(
             w.flush()?;
         }
         ReportFormat::Json => {
-            // Streamed element by element: a large tenant has hundreds of thousands of rows,
-            // and building one JSON value first would hold them all twice.
-            let json = |v: &dyn erased::Json| -> Result<String, Usage> { v.to_json() };
+            // Streamed element by element: a large tenant has millions of rows, and building
+            // one JSON value first would hold them all twice.
             writeln!(out, "{{\n  \"version\": 1,")?;
             let summary = serde_json::json!({
-                "principals": r.principals(),
-                "effectiveRoles": r.rows.len(),
-                "eligible": r.rows.iter().filter(|x| x.eligible).count(),
+                "principals": r.principals,
+                "effectiveRoles": r.effective_roles,
+                "eligible": r.eligible,
             });
-            writeln!(out, "  \"summary\": {},", json(&summary)?)?;
+            writeln!(out, "  \"summary\": {summary},")?;
             writeln!(out, "  \"privileged\": {{")?;
-            let array = |name: &str,
-                         items: &mut dyn Iterator<Item = Result<String, Usage>>,
-                         last: bool,
-                         out: &mut dyn Write|
-             -> Result<(), Usage> {
+            let writer = rows::RowWriter::new(a, &places);
+            // One array of the privileged section, its items written in parallel.
+            fn array<T: Sync>(
+                out: &mut dyn Write,
+                name: &str,
+                last: bool,
+                items: &[T],
+                per_task: usize,
+                fill: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+            ) -> Result<(), Usage> {
                 write!(out, "    \"{name}\": [")?;
-                for (k, item) in items.enumerate() {
-                    write!(out, "{}\n      {}", if k == 0 { "" } else { "," }, item?)?;
-                }
+                rows::write_in_order(items, per_task, out, |item, buf| {
+                    buf.extend_from_slice(b",\n      ");
+                    fill(item, buf)
+                })?;
                 writeln!(out, "\n    ]{}", if last { "" } else { "," })?;
                 Ok(())
-            };
-            let writer = rows::RowWriter::new(a, &places);
-            // Hundreds of thousands of rows each at Azure's limits, so written in parallel.
-            let rows_of = |ix: &[usize]| {
-                ix.par_iter()
-                    .map(|i| writer.to_string(&r.rows[*i]))
-                    .collect::<Vec<_>>()
-            };
+            }
+            let row = |row: &crate::access::report::Row, buf: &mut Vec<u8>| writer.write(row, buf);
             array(
+                out,
                 "canAssignRoles",
-                &mut rows_of(&r.can_assign_roles).into_iter(),
                 false,
-                out,
+                &r.can_assign_roles,
+                1 << 9,
+                row,
             )?;
             array(
+                out,
                 "canAssignPolicy",
-                &mut rows_of(&r.can_assign_policy).into_iter(),
                 false,
-                out,
+                &r.can_assign_policy,
+                1 << 9,
+                row,
             )?;
-            let mut owners = r.subscription_owners.iter().map(|(s, ix)| {
-                let names: Vec<String> = ix
-                    .iter()
-                    .map(|i| t.principal(r.rows[*i].principal).name.value.to_string())
-                    .collect();
-                json(&serde_json::json!({"subscription": t.sub(*s).name.value, "owners": names}))
-            });
-            array("subscriptionOwners", &mut owners, false, out)?;
+            // `{"owners":[…],"subscription":…}`, as serde_json orders an object's keys.
+            let owners = |(s, owners): &(crate::model::SubId, Vec<_>), buf: &mut Vec<u8>| {
+                buf.extend_from_slice(b"{\"owners\":[");
+                for (k, p) in owners.iter().enumerate() {
+                    if k > 0 {
+                        buf.push(b',');
+                    }
+                    buf.extend_from_slice(writer.principal(*p).as_bytes());
+                }
+                buf.extend_from_slice(b"],\"subscription\":");
+                serde_json::to_writer(&mut *buf, t.sub(*s).name.value.as_str())?;
+                buf.push(b'}');
+                Ok(())
+            };
             array(
-                "guestsAndServicePrincipalsWithWriteAccess",
-                &mut rows_of(&r.external_writers).into_iter(),
+                out,
+                "subscriptionOwners",
                 false,
-                out,
+                &r.subscription_owners,
+                1 << 4,
+                owners,
             )?;
-            let flagged = |f: &[FlaggedJson]| f.par_iter().map(|f| json(f)).collect::<Vec<_>>();
+            let external = &r.external_writers;
+            let name = "guestsAndServicePrincipalsWithWriteAccess";
+            array(out, name, false, external, 1 << 9, row)?;
+            let flagged = |f: &FlaggedJson, buf: &mut Vec<u8>| serde_json::to_writer(buf, f);
             array(
+                out,
                 "usersAssignedDirectly",
-                &mut flagged(&direct).into_iter(),
                 false,
-                out,
+                &direct,
+                1 << 9,
+                flagged,
             )?;
-            array(
-                "assignmentsThatGrantNothingOrRepeat",
-                &mut flagged(&ineffective).into_iter(),
-                true,
-                out,
-            )?;
+            let name = "assignmentsThatGrantNothingOrRepeat";
+            array(out, name, true, &ineffective, 1 << 9, flagged)?;
             writeln!(out, "  }},")?;
             write!(out, "  \"access\": [")?;
-            // Millions of rows at Azure's limits: serialized in parallel, a slice of rows per
-            // task, and written in order, a bounded batch at a time. The batch's buffers are
-            // kept and refilled: fresh ones for each batch cost a page fault per 4 KiB of
-            // output (2.3 GB at the limits), a seventh of the run.
-            const SLICE: usize = 1 << 10;
-            let mut parts: Vec<Vec<u8>> = Vec::new();
-            for (b, batch) in r.rows.chunks(1 << 16).enumerate() {
-                let n = batch.len().div_ceil(SLICE);
-                if parts.len() < n {
-                    parts.resize_with(n, Vec::new);
-                }
-                parts[..n]
-                    .par_iter_mut()
-                    .zip(batch.par_chunks(SLICE))
-                    .enumerate()
-                    .try_for_each(|(c, (buf, rows))| {
-                        buf.clear();
-                        for (k, row) in rows.iter().enumerate() {
-                            let first = b == 0 && c == 0 && k == 0;
-                            buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                            writer.write(row, buf)?;
-                        }
-                        Ok::<(), serde_json::Error>(())
-                    })
-                    .map_err(json_error)?;
-                for part in &parts[..n] {
-                    out.write_all(part)?;
-                }
-            }
+            // Millions of rows at Azure's limits: made and serialized in parallel, a run of
+            // people per task, and written in order.
+            let fill = |p: &crate::model::PrincipalId, buf: &mut Vec<u8>| {
+                writer.write_person(&r, *p, b",\n    ", buf)
+            };
+            rows::write_in_order(r.people(), 1 << 5, out, fill)?;
             writeln!(out, "\n  ]\n}}")?;
         }
         ReportFormat::Human => {
             writeln!(
                 out,
                 "canopy access report: {} principals hold {} effective roles ({} eligible)",
-                r.principals(),
-                r.rows.len(),
-                r.rows.iter().filter(|x| x.eligible).count()
+                r.principals, r.effective_roles, r.eligible
             )?;
             writeln!(out, "\nPrivileged access")?;
-            let section = |title: &str, ix: &[usize], out: &mut dyn Write| -> std::io::Result<()> {
+            let section = |title: &str,
+                           rows: &[crate::access::report::Row],
+                           out: &mut dyn Write|
+             -> std::io::Result<()> {
                 writeln!(out, "\n  {title}:")?;
-                if ix.is_empty() {
+                if rows.is_empty() {
                     writeln!(out, "    none")?;
                 }
-                for i in ix {
-                    let row = &r.rows[*i];
+                for row in rows {
                     writeln!(
                         out,
                         "    {}: {}",
@@ -1110,10 +1100,10 @@ fn report(
                 out,
             )?;
             writeln!(out, "\n  subscription owners:")?;
-            for (s, ix) in &r.subscription_owners {
-                let mut names: Vec<&str> = ix
+            for (s, owners) in &r.subscription_owners {
+                let mut names: Vec<&str> = owners
                     .iter()
-                    .map(|i| t.principal(r.rows[*i].principal).name.value.as_str())
+                    .map(|p| t.principal(*p).name.value.as_str())
                     .collect();
                 names.dedup();
                 writeln!(out, "    {}: {}", t.sub(*s).name.value, names.join(", "))?;
@@ -1168,10 +1158,10 @@ fn report(
             writeln!(
                 out,
                 "\nEffective access ({} rows; --format json or csv for tools)",
-                r.rows.len()
+                r.effective_roles
             )?;
             let mut last = None;
-            for row in &r.rows {
+            for row in r.rows() {
                 if last != Some(row.principal) {
                     let p = t.principal(row.principal);
                     let guest = if p.guest { ", guest" } else { "" };
@@ -1189,18 +1179,6 @@ fn report(
 /// JSON that cannot be written, as the command's error.
 fn json_error(e: impl std::fmt::Display) -> Usage {
     Usage(format!("cannot write JSON: {e}"))
-}
-
-/// Serialize behind a trait object, so one closure can write any JSON element.
-mod erased {
-    pub trait Json {
-        fn to_json(&self) -> Result<String, super::Usage>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> Result<String, super::Usage> {
-            serde_json::to_string(self).map_err(super::json_error)
-        }
-    }
 }
 
 #[cfg(test)]
