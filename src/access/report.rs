@@ -283,22 +283,17 @@ impl<'a> AccessReport<'a> {
                 .or_default()
                 .push(i);
         }
-        for (i, a) in t.role_assignments.iter().enumerate() {
-            let id = crate::model::AssignmentId(i as u32);
+        let flag = |i: usize| -> Option<Flagged> {
+            let a = &t.role_assignments[i];
+            let assignment = crate::model::AssignmentId(i as u32);
             let p = t.principal(a.principal);
-            if p.kind == PrincipalKind::User {
-                report.direct_user_assignments.push(id);
-            }
             if !p.enabled.value {
-                report.ineffective.push(Flagged {
-                    assignment: id,
-                    reason: format!(
-                        "{} `{}` is disabled: it grants nothing",
-                        p.kind.noun(),
-                        p.name.value
-                    ),
-                });
-                continue;
+                let reason = format!(
+                    "{} `{}` is disabled: it grants nothing",
+                    p.kind.noun(),
+                    p.name.value
+                );
+                return Some(Flagged { assignment, reason });
             }
             let higher = by_principal_role[&(a.principal, a.role.key())]
                 .iter()
@@ -308,18 +303,25 @@ impl<'a> AccessReport<'a> {
                         && other.scope != a.scope
                         && t.scopes.contains(other.scope, a.scope)
                         && !other.eligible
-                });
-            if let Some(j) = higher {
-                report.ineffective.push(Flagged {
-                    assignment: id,
-                    reason: format!(
-                        "repeats `{}` inherited from `{}`",
-                        t.role_name(a.role),
-                        t.scope_path(t.role_assignments[*j].scope)
-                    ),
-                });
-            }
-        }
+                })?;
+            let reason = format!(
+                "repeats `{}` inherited from `{}`",
+                t.role_name(a.role),
+                t.scope_path(t.role_assignments[*higher].scope)
+            );
+            Some(Flagged { assignment, reason })
+        };
+        let assignments = 0..t.role_assignments.len();
+        report.ineffective = assignments
+            .clone()
+            .into_par_iter()
+            .filter_map(flag)
+            .collect();
+        report.direct_user_assignments = assignments
+            .into_par_iter()
+            .filter(|i| t.principal(t.role_assignments[*i].principal).kind == PrincipalKind::User)
+            .map(|i| crate::model::AssignmentId(i as u32))
+            .collect();
         report
     }
 
@@ -350,8 +352,13 @@ impl<'a> AccessReport<'a> {
         let mut reaches = Vec::new();
         self.access
             .reaches(&memberships, |reach| reaches.push(reach));
-        // Stable: ties keep the order they were found in.
-        reaches.sort_by_key(|reach| self.rank(reach.source));
+        // By rank, ties in the order found: one integer each to sort, not a lookup per
+        // comparison.
+        let mut order: Vec<u64> = (reaches.iter().enumerate())
+            .map(|(i, reach)| (u64::from(self.rank(reach.source)) << 32) | i as u64)
+            .collect();
+        order.sort_unstable();
+        let reaches = order.iter().map(|k| reaches[*k as u32 as usize]).collect();
         (memberships, reaches)
     }
 
