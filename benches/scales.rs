@@ -110,6 +110,9 @@ fn plain_values(src: &str) -> Option<Plain> {
     root
 }
 
+/// A process the suite times: label, program, arguments, environment.
+type Process<'a> = (&'a str, &'a str, &'a [&'a OsStr], &'a [(&'a str, &'a str)]);
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--floor") {
@@ -148,82 +151,76 @@ fn main() {
             bytes as f64 / 1e6
         );
         let t = tree.as_os_str();
-        let measure = |label: &str, program: &str, args: &[&OsStr], env: &[(&str, &str)]| {
-            let mut walls = Vec::new();
-            let mut rss = 0u64;
-            let mut code = None;
-            for _ in 0..runs {
-                let (o, wall, line) = generate::run_timed_discarding_stdout(program, args, env);
-                code = o.status.code();
-                walls.push(wall);
-                if let Some(kb) = line
-                    .as_deref()
-                    .and_then(|l| l.split_whitespace().nth(2))
-                    .and_then(|k| k.parse::<u64>().ok())
-                {
-                    rss = rss.max(kb * 1024);
-                }
-            }
-            walls.sort_by(f64::total_cmp);
-            let wall = walls[walls.len() / 2];
-            (label.to_string(), wall, rss, code)
-        };
-        let rows = [
-            measure("floor: read + parse", me, &["--floor".as_ref(), t], &[]),
-            measure(
+        // The processes, each run once a round, rounds one after the other: this machine's
+        // speed drifts over minutes (the same floor has taken 2.5 s and 4 s), so every
+        // process is measured under the same conditions as the floor, and each ratio is taken
+        // within a round before the median.
+        let json = || ["--format".as_ref(), "json".as_ref()];
+        let check = ["check".as_ref(), "--quiet".as_ref(), t];
+        let report = [&["access".as_ref(), "report".as_ref(), t][..], &json()].concat();
+        let policy = [&["policy".as_ref(), t][..], &json()].concat();
+        let processes: [Process; 6] = [
+            ("floor: read + parse", me, &["--floor".as_ref(), t], &[]),
+            (
                 "(serde-saphyr to plain values)",
                 me,
                 &["--floor".as_ref(), t],
                 &[("CANOPY_FLOOR_SERDE", "1")],
             ),
-            measure(
-                "canopy check",
-                canopy,
-                &["check".as_ref(), "--quiet".as_ref(), t],
-                &[],
-            ),
-            measure(
+            ("canopy check", canopy, &check, &[]),
+            (
                 "canopy check, one thread",
                 canopy,
-                &["check".as_ref(), "--quiet".as_ref(), t],
+                &check,
                 &[("RAYON_NUM_THREADS", "1")],
             ),
-            measure(
-                "canopy access report (json)",
-                canopy,
-                &[
-                    "access".as_ref(),
-                    "report".as_ref(),
-                    t,
-                    "--format".as_ref(),
-                    "json".as_ref(),
-                ],
-                &[],
-            ),
-            measure(
-                "canopy policy (json)",
-                canopy,
-                &["policy".as_ref(), t, "--format".as_ref(), "json".as_ref()],
-                &[],
-            ),
+            ("canopy access report (json)", canopy, &report, &[]),
+            ("canopy policy (json)", canopy, &policy, &[]),
         ];
-        let floor_wall = rows[0].1;
+        // walls[process][round], peak RSS and exit code per process.
+        let mut walls = vec![Vec::new(); processes.len()];
+        let mut rss = vec![0u64; processes.len()];
+        let mut codes = vec![None; processes.len()];
+        for _ in 0..runs {
+            for (i, (_, program, args, env)) in processes.iter().enumerate() {
+                let (o, wall, line) = generate::run_timed_discarding_stdout(program, args, env);
+                codes[i] = o.status.code();
+                walls[i].push(wall);
+                if let Some(kb) = line
+                    .as_deref()
+                    .and_then(|l| l.split_whitespace().nth(2))
+                    .and_then(|k| k.parse::<u64>().ok())
+                {
+                    rss[i] = rss[i].max(kb * 1024);
+                }
+            }
+        }
+        let median = |mut xs: Vec<f64>| {
+            xs.sort_by(f64::total_cmp);
+            xs[xs.len() / 2]
+        };
+        // Process i's wall over process j's, round by round, then the median.
+        let ratio = |i: usize, j: usize| {
+            median(walls[i].iter().zip(&walls[j]).map(|(a, b)| a / b).collect())
+        };
         println!(
             "  {:<30} {:>9} {:>8} {:>10} {:>8}  exit",
             "process", "wall", "÷ floor", "peak RSS", "÷ tree"
         );
-        for (label, wall, rss, code) in &rows {
+        for (i, (label, ..)) in processes.iter().enumerate() {
             println!(
-                "  {label:<30} {wall:>8.3}s {:>7.2}x {:>8.0} MB {:>7.2}x  {code:?}",
-                wall / floor_wall,
-                *rss as f64 / 1e6,
-                *rss as f64 / bytes as f64
+                "  {label:<30} {:>8.3}s {:>7.2}x {:>8.0} MB {:>7.2}x  {:?}",
+                median(walls[i].clone()),
+                ratio(i, 0),
+                rss[i] as f64 / 1e6,
+                rss[i] as f64 / bytes as f64,
+                codes[i]
             );
         }
         println!(
-            "  parallel speed-up of canopy check: {:.2}x",
-            rows[3].1 / rows[2].1
+            "  (walls: medians of {runs} runs; ÷ floor: the median of each round's ratio to that round's floor)"
         );
+        println!("  parallel speed-up of canopy check: {:.2}x", ratio(3, 2));
         one_question(&tree);
     }
     // The bundled example, as a whole process (the pre-commit case).
