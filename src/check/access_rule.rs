@@ -698,9 +698,8 @@ fn types_below(t: &Tenant, at: ScopeId) -> Vec<String> {
             break;
         }
         if let ScopeKind::Resource(id) = t.scopes.kind(s) {
-            let ty = t.resources[id.index()]
-                .resource_type
-                .value
+            let ty = t
+                .word(t.resources[id.index()].resource_type.value)
                 .to_ascii_lowercase();
             if !types.contains(&ty) {
                 types.push(ty);

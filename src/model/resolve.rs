@@ -617,11 +617,13 @@ fn add_subscription(
             let res_id = ResId(t.resources.len() as u32);
             let res_scope = t.scopes.add(ScopeKind::Resource(res_id));
             t.scopes.set_parent(res_scope, rg_scope);
+            let resource_type = t.words.intern(r.resource_type);
+            let location = r.location.map(|l| t.words.intern(l));
             t.resources.push(Resource {
                 resource_group: rg_id,
                 name: r.name,
-                resource_type: r.resource_type,
-                location: r.location,
+                resource_type,
+                location,
                 tags: r.tags.into_boxed_slice(),
                 scope: res_scope,
             });

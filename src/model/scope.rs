@@ -213,7 +213,7 @@ impl Tenant {
             .find(hash, |id| {
                 let r = &self.resources[id.index()];
                 r.resource_group == rg
-                    && crate::fold::eq_fold(&r.resource_type.value, resource_type)
+                    && crate::fold::eq_fold(self.word(r.resource_type.value), resource_type)
                     && crate::fold::eq_fold(&r.name.value, name)
             })
             .copied()
@@ -221,12 +221,12 @@ impl Tenant {
 
     /// Indexes a resource already in [`Tenant::resources`].
     pub(crate) fn index_resource(&mut self, id: ResId, name_hash: u64) {
-        let resources = &self.resources;
+        let (resources, words) = (&self.resources, &self.words);
         let rehash = |id: &ResId| {
             let r = &resources[id.index()];
             resource_hash(
                 r.resource_group,
-                resource_name_hash(&r.resource_type.value, &r.name.value),
+                resource_name_hash(words.get(r.resource_type.value), &r.name.value),
             )
         };
         let hash = resource_hash(resources[id.index()].resource_group, name_hash);
@@ -291,7 +291,7 @@ impl Tenant {
                 self.push_scope_path(out, self.resource_groups[res.resource_group.index()].scope);
                 out.push_str("/providers/");
                 // Resolving admitted only resources whose type and name pair up.
-                push_resource_path(out, &res.resource_type.value, &res.name.value);
+                push_resource_path(out, self.word(res.resource_type.value), &res.name.value);
             }
         }
     }

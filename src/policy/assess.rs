@@ -267,8 +267,8 @@ impl<'t> View<'t> {
                 let rg = &t.resource_groups[res.resource_group.index()];
                 View {
                     name: &res.name.value,
-                    type_: &res.resource_type.value,
-                    location: res.location.as_ref().map(|l| l.value.as_str()),
+                    type_: t.word(res.resource_type.value),
+                    location: res.location.as_ref().map(|l| t.word(l.value)),
                     id,
                     rg_location: rg.location.as_ref().map(|l| l.value.as_str()),
                     kind: ResourceKind::Resource,

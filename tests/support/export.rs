@@ -139,7 +139,7 @@ pub fn export(t: &Tenant, dir: &Path) {
                     "id": id,
                     "identity": null,
                     "kind": null,
-                    "location": r.location.as_ref().map(|l| l.value.to_string()),
+                    "location": r.location.as_ref().map(|l| t.word(l.value)),
                     "managedBy": null,
                     "name": r.name.value,
                     "plan": null,
@@ -148,7 +148,7 @@ pub fn export(t: &Tenant, dir: &Path) {
                     "resourceGroup": rg.name.value,
                     "sku": null,
                     "tags": if tags.is_empty() { Value::Null } else { Value::Object(tags) },
-                    "type": r.resource_type.value,
+                    "type": t.word(r.resource_type.value),
                 }));
             }
         }
