@@ -179,12 +179,53 @@ fn write_results(
                     .map(|(s, tally)| serde_json::json!({"subscription": s, "compliance": tally.done()}))
                     .collect(),
             };
-            let results: Vec<Row> = shown.iter().map(|e| row(t, e)).collect();
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &serde_json::json!({"version": 1, "results": results, "summary": summary}),
-            )
-            .map_err(std::io::Error::other)?;
+            // Each row serialized as it is made, not all of them gathered and then copied
+            // into one JSON value (80 MB of a run at Azure's limits). Keys in the order
+            // serde_json gives an object's: sorted.
+            #[derive(Serialize)]
+            struct RowJson<'a> {
+                assignment: &'a str,
+                compliant: bool,
+                effect: &'static str,
+                enforced: bool,
+                exempt: bool,
+                policy: &'a str,
+                reason: &'a str,
+                scope: &'a str,
+            }
+            struct Results<'a>(&'a Tenant, &'a [&'a Evaluation]);
+            impl Serialize for Results<'_> {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeSeq;
+                    let mut seq = s.serialize_seq(Some(self.1.len()))?;
+                    for e in self.1 {
+                        let r = row(self.0, e);
+                        seq.serialize_element(&RowJson {
+                            assignment: &r.assignment,
+                            compliant: r.compliant,
+                            effect: r.effect,
+                            enforced: r.enforced,
+                            exempt: r.exempt,
+                            policy: &r.policy,
+                            reason: &r.reason,
+                            scope: &r.scope,
+                        })?;
+                    }
+                    seq.end()
+                }
+            }
+            #[derive(Serialize)]
+            struct Document<'a> {
+                results: Results<'a>,
+                summary: serde_json::Value,
+                version: u32,
+            }
+            let document = Document {
+                results: Results(t, &shown),
+                summary: serde_json::to_value(&summary).map_err(std::io::Error::other)?,
+                version: 1,
+            };
+            serde_json::to_writer_pretty(&mut *out, &document).map_err(std::io::Error::other)?;
             writeln!(out)?;
         }
         ReportFormat::Human => {
