@@ -1062,7 +1062,7 @@ fn report(
             let fill = |p: &crate::model::PrincipalId, buf: &mut Vec<u8>| {
                 writer.write_person(&r, *p, b",\n    ", buf)
             };
-            rows::write_in_order(r.people(), 1 << 5, out, fill)?;
+            rows::write_in_order(r.people(), 1 << 3, out, fill)?;
             writeln!(out, "\n  ]\n}}")?;
         }
         ReportFormat::Human => {

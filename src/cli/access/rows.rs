@@ -29,8 +29,10 @@ pub(super) struct RowWriter<'a> {
     places: &'a Places<'a>,
     /// Every principal's name, by principal id.
     principals: Vec<Box<str>>,
-    /// The path of every scope a grant can be made at, by scope id; empty for the rest.
-    scopes: Vec<Box<str>>,
+    /// The scope paths of [`Places`] that JSON must escape, as JSON; the rest (all but a
+    /// rare few) are written between quotes as they are, not kept twice (30 MB at Azure's
+    /// limits).
+    escaped_scopes: FxHashMap<u32, Box<str>>,
     /// Every file's path as shown, by file id.
     files: Vec<Box<str>>,
     /// `"role":…,"roleId":…,"scope":` of every role, by [`RoleRef::key`].
@@ -42,7 +44,9 @@ pub(super) struct RowWriter<'a> {
 struct Pieces<'w> {
     /// `"role":…,"roleId":…,"scope":`
     role: &'w str,
+    /// As JSON if `scope_is_json`, else a path that needs only its quotes.
     scope: &'w str,
+    scope_is_json: bool,
     file: &'w str,
     line: u32,
 }
@@ -55,13 +59,9 @@ impl<'a> RowWriter<'a> {
             .par_iter()
             .map(|p| quoted(&p.name.value))
             .collect();
-        let scopes = places
-            .scopes
-            .par_iter()
-            .map(|s| match s.is_empty() {
-                true => Box::default(),
-                false => quoted(s),
-            })
+        let escaped_scopes = (places.scopes.par_iter().enumerate())
+            .filter(|(_, s)| s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'))
+            .map(|(i, s)| (i as u32, quoted(s)))
             .collect();
         let files = places.files.iter().map(|f| quoted(f)).collect();
         let builtins = crate::builtin::roles().iter().map(RoleRef::BuiltIn);
@@ -84,7 +84,7 @@ impl<'a> RowWriter<'a> {
             a,
             places,
             principals,
-            scopes,
+            escaped_scopes,
             files,
             roles,
         }
@@ -105,11 +105,16 @@ impl<'a> RowWriter<'a> {
         if ra.condition().is_some() {
             return None;
         }
-        let scope = &self.scopes[scope.index()];
+        let path = &self.places.scopes[scope.index()];
+        let (scope, scope_is_json) = match self.escaped_scopes.get(&scope.0) {
+            Some(json) => (&**json, true),
+            None => (&**path, false),
+        };
         let &(file, line) = self.places.assignments.get(id.index())?;
         Some(Pieces {
             role: self.roles.get(&role.key())?,
-            scope: (!scope.is_empty()).then_some(&**scope)?,
+            scope: (!path.is_empty()).then_some(scope)?,
+            scope_is_json,
             file: self.files.get(file as usize)?,
             line,
         })
@@ -154,7 +159,13 @@ impl<'a> RowWriter<'a> {
     fn body(pieces: &Pieces, eligible: bool, via: &[u8], buf: &mut Vec<u8>) {
         buf.extend_from_slice(if eligible { b"true," } else { b"false," });
         buf.extend_from_slice(pieces.role.as_bytes());
-        buf.extend_from_slice(pieces.scope.as_bytes());
+        if pieces.scope_is_json {
+            buf.extend_from_slice(pieces.scope.as_bytes());
+        } else {
+            buf.push(b'"');
+            buf.extend_from_slice(pieces.scope.as_bytes());
+            buf.push(b'"');
+        }
         buf.extend_from_slice(via);
         buf.extend_from_slice(pieces.file.as_bytes());
         buf.extend_from_slice(b",\"line\":");
