@@ -1021,14 +1021,9 @@ fn report(
             )?;
             // `{"owners":[…],"subscription":…}`, as serde_json orders an object's keys.
             let owners = |(s, owners): &(crate::model::SubId, Vec<_>), buf: &mut Vec<u8>| {
-                buf.extend_from_slice(b"{\"owners\":[");
-                for (k, p) in owners.iter().enumerate() {
-                    if k > 0 {
-                        buf.push(b',');
-                    }
-                    buf.extend_from_slice(writer.principal(*p).as_bytes());
-                }
-                buf.extend_from_slice(b"],\"subscription\":");
+                buf.extend_from_slice(b"{\"owners\":");
+                writer.names(owners, buf);
+                buf.extend_from_slice(b",\"subscription\":");
                 serde_json::to_writer(&mut *buf, t.sub(*s).name.value.as_str())?;
                 buf.push(b'}');
                 Ok(())

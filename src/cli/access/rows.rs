@@ -91,7 +91,7 @@ impl<'a> RowWriter<'a> {
     }
 
     /// A principal's name as JSON.
-    pub(super) fn principal(&self, p: crate::model::PrincipalId) -> &str {
+    fn principal(&self, p: crate::model::PrincipalId) -> &str {
         &self.principals[p.index()]
     }
 
@@ -145,14 +145,21 @@ impl<'a> RowWriter<'a> {
                 .map_or("\"\"", |p| self.principal(*p))
                 .as_bytes(),
         );
-        buf.extend_from_slice(b",\"path\":[");
-        for (k, p) in path.iter().enumerate() {
+        buf.extend_from_slice(b",\"path\":");
+        self.names(path, buf);
+        buf.extend_from_slice(b",\"conditions\":[],\"file\":");
+    }
+
+    /// A JSON array of principals' names.
+    pub(super) fn names(&self, principals: &[PrincipalId], buf: &mut Vec<u8>) {
+        buf.push(b'[');
+        for (k, p) in principals.iter().enumerate() {
             if k > 0 {
                 buf.push(b',');
             }
             buf.extend_from_slice(self.principal(*p).as_bytes());
         }
-        buf.extend_from_slice(b"],\"conditions\":[],\"file\":");
+        buf.push(b']');
     }
 
     /// The rest of a row after its head and `via`.
