@@ -303,6 +303,32 @@ mod tests {
     use super::*;
     use crate::access::Access;
 
+    /// Items written in parallel come out in order, comma-separated, whatever the runs and
+    /// batches, and items that write nothing (people without access) leave no stray comma.
+    #[test]
+    fn items_written_in_order_drop_only_the_first_comma() {
+        let fill = |n: &u32, buf: &mut Vec<u8>| {
+            if !n.is_multiple_of(3) {
+                buf.extend_from_slice(format!(",{n}").as_bytes());
+            }
+            Ok(())
+        };
+        let items: Vec<u32> = (0..5_000).collect();
+        let expected: Vec<String> = items
+            .iter()
+            .filter(|n| !n.is_multiple_of(3))
+            .map(u32::to_string)
+            .collect();
+        for per_task in [1, 2, 7, 64] {
+            let mut out = Vec::new();
+            assert!(write_in_order(&items, per_task, &mut out, fill).is_ok());
+            assert_eq!(String::from_utf8(out).unwrap(), expected.join(","));
+        }
+        let mut out = Vec::new();
+        assert!(write_in_order(&[0u32, 3, 6], 1, &mut out, fill).is_ok());
+        assert!(out.is_empty(), "nothing written, nothing out");
+    }
+
     /// Every row of the tree, written by the writer (row by row, and person by person) and by
     /// serde_json, must be the same bytes.
     fn rows_agree(a: &Analysis) -> usize {
