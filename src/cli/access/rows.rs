@@ -219,8 +219,9 @@ impl<'a> RowWriter<'a> {
         let mut vias: Vec<Option<Vec<u8>>> = vec![None; memberships.len()];
         let mut paths = SharedPaths::new(&memberships);
         // Every row's pieces first, and the first byte of each scope read: the rows' scope
-        // paths are scattered over tens of MB, and their cache misses overlap when asked for
-        // together, where row by row each copy waited on its own.
+        // paths are scattered over tens of MB (perf: most of the copying stalls on the first
+        // load of a piece), and misses asked for together can overlap. Measured on limits:
+        // the rows' phase 0.99 to 0.88 s at best of 6 runs, the medians within the noise.
         let pieces: Vec<Option<Pieces>> = reaches
             .iter()
             .map(|r| self.pieces(r.source, r.role, r.scope))
