@@ -54,7 +54,7 @@ fn floor(dir: &Path) {
             let text = std::fs::read_to_string(p).expect("readable");
             let chunks = canopy::load::yaml::split_documents(&text);
             let one = |c: &canopy::load::yaml::Chunk| parse(&text[c.start..c.end]);
-            if chunks.len() > 64 {
+            if chunks.len() > canopy::load::PARALLEL_DOCUMENTS {
                 chunks.par_iter().map(one).sum()
             } else {
                 chunks.iter().map(one).sum::<usize>()

@@ -912,11 +912,11 @@ fn report(
     out: &mut dyn Write,
 ) -> Result<(), Usage> {
     use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
-    // Not freed, as the analysis is not (`Kept`): hundreds of thousands of privileged rows
-    // at Azure's limits.
     use rayon::prelude::*;
     // Side by side: each is parallel, but each has stretches on one core.
     let (r, places) = rayon::join(|| AccessReport::build(access), || Places::new(a));
+    // Not freed, as the analysis is not (`Kept`): hundreds of thousands of privileged rows
+    // at Azure's limits.
     let r = std::mem::ManuallyDrop::new(r);
     let t = &a.tenant;
     // Hundreds of thousands of each at Azure's limits: made in parallel.

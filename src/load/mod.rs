@@ -293,6 +293,10 @@ pub struct Parsed {
     pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
+/// More documents than this in one file are parsed in parallel; fewer, one after another
+/// in the file's own task. (The bench's parse floor is scheduled by it too.)
+pub const PARALLEL_DOCUMENTS: usize = 64;
+
 /// Parses every document of a file's text (in parallel for large files) and finds its
 /// suppression comments.
 pub fn parse_file(id: FileId, text: &arcstr::ArcStr) -> Parsed {
@@ -326,11 +330,12 @@ pub fn parse_file(id: FileId, text: &arcstr::ArcStr) -> Parsed {
             }
         }
     };
-    let results: Vec<(Option<Doc>, Vec<Finding>, Option<yaml::Node>)> = if chunks.len() > 64 {
-        chunks.par_iter().map(per_doc).collect()
-    } else {
-        chunks.iter().map(per_doc).collect()
-    };
+    let results: Vec<(Option<Doc>, Vec<Finding>, Option<yaml::Node>)> =
+        if chunks.len() > PARALLEL_DOCUMENTS {
+            chunks.par_iter().map(per_doc).collect()
+        } else {
+            chunks.iter().map(per_doc).collect()
+        };
     let mut docs = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
     let mut roots = Vec::new();

@@ -162,8 +162,8 @@ impl<'a> RowWriter<'a> {
         buf.push(b']');
     }
 
-    /// The rest of a row after its head and `via`.
-    fn body(pieces: &Pieces, eligible: bool, via: &[u8], buf: &mut Vec<u8>) {
+    /// The rest of a row after its head, `via` written by `via`.
+    fn body(pieces: &Pieces, eligible: bool, via: impl FnOnce(&mut Vec<u8>), buf: &mut Vec<u8>) {
         buf.extend_from_slice(if eligible { b"true," } else { b"false," });
         buf.extend_from_slice(pieces.role.as_bytes());
         if pieces.scope_is_json {
@@ -173,7 +173,7 @@ impl<'a> RowWriter<'a> {
             buf.extend_from_slice(pieces.scope.as_bytes());
             buf.push(b'"');
         }
-        buf.extend_from_slice(via);
+        via(buf);
         buf.extend_from_slice(pieces.file.as_bytes());
         buf.extend_from_slice(b",\"line\":");
         buf.extend_from_slice(itoa::Buffer::new().format(pieces.line).as_bytes());
@@ -191,10 +191,8 @@ impl<'a> RowWriter<'a> {
             let json: RowJson = row_json(self.a, row, self.places);
             return serde_json::to_writer(buf, &json);
         };
-        let mut via = Vec::new();
-        self.via(&g.path, &mut via);
         self.head(row.principal, buf);
-        Self::body(&pieces, row.eligible, &via, buf);
+        Self::body(&pieces, row.eligible, |buf| self.via(&g.path, buf), buf);
         Ok(())
     }
 
@@ -249,7 +247,12 @@ impl<'a> RowWriter<'a> {
                 via
             });
             buf.extend_from_slice(&head);
-            Self::body(&pieces, reach.eligible, via, buf);
+            Self::body(
+                &pieces,
+                reach.eligible,
+                |buf| buf.extend_from_slice(via),
+                buf,
+            );
         }
         Ok(())
     }
