@@ -8,6 +8,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
+use rayon::prelude::*;
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -226,9 +227,7 @@ pub fn write(analysis: &Analysis, style: Style, w: &mut dyn Write) -> io::Result
 /// Draws a report: each finding (none with `--quiet`), then the summary line.
 pub fn write_report(r: &super::Report, style: Style, w: &mut dyn Write) -> io::Result<()> {
     if !r.quiet {
-        for f in r.findings {
-            writeln!(w, "{}", render_finding(r.files, f, style))?;
-        }
+        write_findings(r.files, r.findings, style, w)?;
     }
     if r.analysis.is_some() {
         writeln!(w, "{}", super::summary_line(r))?;
@@ -243,8 +242,19 @@ pub fn write_findings(
     style: Style,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    for f in findings {
-        writeln!(w, "{}", render_finding(files, f, style))?;
+    // Drawing is most of a large run's report (35,000 findings on the bench's medium tree
+    // took 43% of `canopy check`'s instructions, on one core), and each finding is drawn on
+    // its own: draw a window of them in parallel, write it in order, go on. The window
+    // bounds the memory held at once.
+    const WINDOW: usize = 2048;
+    for window in findings.chunks(WINDOW) {
+        let drawn: Vec<String> = window
+            .par_iter()
+            .map(|f| render_finding(files, f, style))
+            .collect();
+        for d in drawn {
+            writeln!(w, "{d}")?;
+        }
     }
     Ok(())
 }
