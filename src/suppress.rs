@@ -221,9 +221,9 @@ fn parse(directive: &str) -> Result<(Vec<Code>, String), (String, String)> {
 }
 
 fn chunk_of<'d>(
-    docs: &'d [(Chunk, Option<&'d Node>)],
+    docs: &'d [(Chunk, Option<&'d Node<'d>>)],
     at: u32,
-) -> Option<&'d (Chunk, Option<&'d Node>)> {
+) -> Option<&'d (Chunk, Option<&'d Node<'d>>)> {
     // Chunks are in file order and do not overlap.
     let at = at as usize;
     let i = docs.partition_point(|(c, _)| c.end <= at);

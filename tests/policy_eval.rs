@@ -20,7 +20,7 @@ use std::path::PathBuf;
 // ---------------------------------------------------------------- helpers
 
 /// A serde_json value as a YAML node with zero spans.
-fn node_from_json(v: &J) -> Node {
+fn node_from_json(v: &J) -> Node<'static> {
     let value = match v {
         J::Null => Value::Null,
         J::Bool(b) => Value::Bool(*b),
@@ -28,12 +28,12 @@ fn node_from_json(v: &J) -> Node {
             Some(i) => Value::Int(i),
             None => Value::Float(n.as_f64().expect("number")),
         },
-        J::String(s) => Value::Str(s.clone()),
+        J::String(s) => Value::Str(s.clone().into()),
         J::Array(items) => Value::Seq(items.iter().map(node_from_json).collect()),
         J::Object(o) => Value::Map(
             o.iter()
                 .map(|(k, v)| Entry {
-                    key: k.clone(),
+                    key: k.clone().into(),
                     key_start: 0,
                     key_end: 0,
                     value: node_from_json(v),
@@ -693,7 +693,7 @@ fn parse_yaml(src: &str) -> Result<canopy::policy::Definition, Vec<PolicyError>>
     };
     let get = |k: &str| entries.iter().find(|e| e.key == k).map(|e| &e.value);
     let mode = get("mode").map(|n| match &n.value {
-        Value::Str(s) => Spanned::new(s.as_str().into(), Span::new(FileId(0), n.start, n.end)),
+        Value::Str(s) => Spanned::new(s.as_ref().into(), Span::new(FileId(0), n.start, n.end)),
         _ => panic!("mode string"),
     });
     parse_definition(
@@ -947,7 +947,7 @@ policyRule:
 ";
 
 /// Assignment values parsed from YAML (`name: value` lines), spans into `src`.
-fn assignment(src: &str) -> Vec<(Text, Node)> {
+fn assignment(src: &str) -> Vec<(Text, Node<'static>)> {
     if src.trim().is_empty() {
         return Vec::new();
     }
@@ -961,8 +961,11 @@ fn assignment(src: &str) -> Vec<(Text, Node)> {
     entries
         .into_iter()
         .map(|e| {
-            let name = Spanned::new(e.key.into(), Span::new(FileId(1), e.key_start, e.key_end));
-            (name, e.value)
+            let name = Spanned::new(
+                e.key.as_ref().into(),
+                Span::new(FileId(1), e.key_start, e.key_end),
+            );
+            (name, e.value.into_owned())
         })
         .collect()
 }

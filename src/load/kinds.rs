@@ -141,8 +141,8 @@ pub struct PolicyDefinitionDoc {
     pub id: Option<Text>,
     pub description: Option<Text>,
     pub mode: Option<Text>,
-    pub parameters: Option<Node>,
-    pub policy_rule: Node,
+    pub parameters: Option<Node<'static>>,
+    pub policy_rule: Node<'static>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ pub struct PolicyAssignmentDoc {
     pub scope: Text,
     pub policy: Text,
     /// Parameter values, with Azure's `{value: ...}` wrapping removed.
-    pub parameters: Vec<(Text, Node)>,
+    pub parameters: Vec<(Text, Node<'static>)>,
     pub not_scopes: Vec<Text>,
     /// True unless `enforcementMode: DoNotEnforce`.
     pub enforced: bool,
@@ -231,13 +231,13 @@ pub struct Converter<'a> {
 /// A mapping checked against a field table: every key known, no duplicates, required present.
 struct Record<'n> {
     fields: &'static [Field],
-    values: Vec<Option<&'n Node>>,
+    values: Vec<Option<&'n Node<'n>>>,
     /// The whole mapping, for "missing field" labels.
-    node: &'n Node,
+    node: &'n Node<'n>,
 }
 
 impl<'n> Record<'n> {
-    fn get(&self, name: &str) -> Option<&'n Node> {
+    fn get(&self, name: &str) -> Option<&'n Node<'n>> {
         let i = self.fields.iter().position(|f| f.name == name);
         debug_assert!(i.is_some(), "field {name} is not in the schema table");
         i.and_then(|i| self.values[i])
@@ -344,7 +344,7 @@ impl<'a> Converter<'a> {
                     let earlier = if entries.len() <= 16 {
                         entries[..i].iter().find(|f| f.key == e.key)
                     } else {
-                        let first = *seen.entry(e.key.as_str()).or_insert(i);
+                        let first = *seen.entry(e.key.as_ref()).or_insert(i);
                         (first != i).then(|| &entries[first])
                     };
                     if let Some(first) = earlier {
@@ -374,7 +374,7 @@ impl<'a> Converter<'a> {
     /// or the node is not a mapping; unknown fields and duplicates are reported but tolerated.
     fn record<'n>(
         &mut self,
-        node: &'n Node,
+        node: &'n Node<'n>,
         fields: &'static [Field],
         what: &str,
     ) -> Option<Record<'n>> {
@@ -865,9 +865,9 @@ impl<'a> Converter<'a> {
     }
 
     fn policy_definition(&mut self, rec: &Record) -> Option<PolicyDefinitionDoc> {
-        let policy_rule = rec.get("policyRule")?.clone();
+        let policy_rule = rec.get("policyRule")?.to_static();
         // The rule itself is checked by the policy evaluator (`policy::parse`), at each node.
-        let parameters = rec.get("parameters").cloned();
+        let parameters = rec.get("parameters").map(Node::to_static);
         if let Some(p) = &parameters
             && !matches!(p.value, Value::Map(_) | Value::Null)
         {
@@ -899,7 +899,7 @@ impl<'a> Converter<'a> {
                 Value::Map(entries) => {
                     for e in entries {
                         let key = self.key_text(e);
-                        parameters.push((key, unwrap_value(&e.value).clone()));
+                        parameters.push((key, unwrap_value(&e.value).to_static()));
                     }
                 }
                 Value::Null => {}
@@ -1026,7 +1026,7 @@ impl Converter<'_> {
 }
 
 /// Azure's parameter values are `{value: ...}`; canopy also takes the plain value.
-fn unwrap_value(node: &Node) -> &Node {
+fn unwrap_value<'n, 'a>(node: &'n Node<'a>) -> &'n Node<'a> {
     match &node.value {
         Value::Map(entries) if entries.len() == 1 && entries[0].key == "value" => &entries[0].value,
         _ => node,

@@ -13,37 +13,77 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A YAML value with its byte range in the file.
+///
+/// Strings borrow the file's text where it spells them as they are (plain scalars, quoted
+/// ones without escapes), so parsing allocates for the tree's shape, not for every scalar:
+/// the typed documents share the file's text anyway (`kinds::Converter::shared`), and a copy
+/// per scalar, made and dropped, was most of what parsing cost over the parser itself.
+/// A node kept past its file's parse (a policy rule) is a `Node<'static>`: see
+/// [`Node::into_owned`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     pub start: u32,
     pub end: u32,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<Entry<'a>>),
 }
 
 /// A mapping entry. Duplicate keys are kept so that the converter can report each one.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    pub key: String,
+pub struct Entry<'a> {
+    pub key: Cow<'a, str>,
     pub key_start: u32,
     pub key_end: u32,
-    pub value: Node,
+    pub value: Node<'a>,
 }
 
-impl Node {
+impl Node<'_> {
+    /// A copy owning its strings, to outlive the text it was parsed from.
+    pub fn to_static(&self) -> Node<'static> {
+        self.clone().into_owned()
+    }
+
+    /// The same tree owning its strings, to outlive the text it was parsed from.
+    pub fn into_owned(self) -> Node<'static> {
+        Node {
+            start: self.start,
+            end: self.end,
+            value: match self.value {
+                Value::Null => Value::Null,
+                Value::Bool(b) => Value::Bool(b),
+                Value::Int(i) => Value::Int(i),
+                Value::Float(f) => Value::Float(f),
+                Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+                Value::Seq(items) => Value::Seq(items.into_iter().map(Node::into_owned).collect()),
+                Value::Map(entries) => Value::Map(
+                    entries
+                        .into_iter()
+                        .map(|e| Entry {
+                            key: Cow::Owned(e.key.into_owned()),
+                            key_start: e.key_start,
+                            key_end: e.key_end,
+                            value: e.value.into_owned(),
+                        })
+                        .collect(),
+                ),
+            },
+        }
+    }
+
     /// The value as JSON, mapping keys in order: for reports and for comparing with Azure's
     /// JSON. Spans are dropped.
     pub fn to_json(&self) -> serde_json::Value {
@@ -52,17 +92,17 @@ impl Node {
             Value::Bool(b) => (*b).into(),
             Value::Int(i) => (*i).into(),
             Value::Float(f) => (*f).into(),
-            Value::Str(s) => s.clone().into(),
+            Value::Str(s) => s.to_string().into(),
             Value::Seq(items) => items.iter().map(Node::to_json).collect(),
             Value::Map(entries) => entries
                 .iter()
-                .map(|e| (e.key.clone(), e.value.to_json()))
+                .map(|e| (e.key.to_string(), e.value.to_json()))
                 .collect(),
         }
     }
 }
 
-impl Value {
+impl Value<'_> {
     /// The YAML word for this kind of value, for messages such as "expected a string, found a mapping".
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -79,8 +119,8 @@ impl Value {
 
 /// One parsed document. Node offsets are byte offsets in the whole file, not the document.
 #[derive(Debug)]
-pub struct Document {
-    pub root: Node,
+pub struct Document<'a> {
+    pub root: Node<'a>,
 }
 
 /// A problem the YAML layer found: invalid syntax, or a parser limit hit.
@@ -218,7 +258,7 @@ impl Budget {
 pub const MAX_DEPTH: usize = 128;
 
 /// Parses one document chunk of `text`. `Ok(None)` for an empty document.
-pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document>, YamlError> {
+pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document<'_>>, YamlError> {
     let src = &text[chunk.start..chunk.end];
     let base = chunk.start as u32;
     let parsed = match parse_plain(src) {
@@ -236,7 +276,7 @@ pub fn parse_chunk(text: &str, chunk: Chunk) -> Result<Option<Document>, YamlErr
 }
 
 /// The whole document through serde-saphyr: every YAML feature, its budgets and its messages.
-fn parse_with_serde(src: &str) -> Result<Option<Node>, serde_saphyr::Error> {
+fn parse_with_serde(src: &str) -> Result<Option<Node<'static>>, serde_saphyr::Error> {
     serde_saphyr::from_str_with_options(src, options_for(src.len()))
 }
 
@@ -252,12 +292,12 @@ fn parse_with_serde(src: &str) -> Result<Option<Node>, serde_saphyr::Error> {
 /// document past the limits serde-saphyr enforces. Plain scalars that may be numbers are
 /// resolved by serde-saphyr too, one scalar at a time, so both paths type values alike.
 /// `parse_plain_agrees_with_serde_saphyr` holds the two to the same trees, spans included.
-fn parse_plain(src: &str) -> Option<Option<Node>> {
+fn parse_plain(src: &str) -> Option<Option<Node<'_>>> {
     use granit_parser::Event;
-    enum Open {
-        Seq(u32, u32, Vec<Node>),
+    enum Open<'a> {
+        Seq(u32, u32, Vec<Node<'a>>),
         /// A mapping and the key waiting for its value.
-        Map(u32, u32, Vec<Entry>, Option<(String, u32, u32)>),
+        Map(u32, u32, Vec<Entry<'a>>, Option<(Cow<'a, str>, u32, u32)>),
     }
     let mut parser = granit_parser::Parser::new_from_str(src);
     let mut open: Vec<Open> = Vec::new();
@@ -346,10 +386,10 @@ fn parse_plain(src: &str) -> Option<Option<Node>> {
                 None => {
                     let key = match node.value {
                         Value::Str(s) => s,
-                        Value::Bool(b) => b.to_string(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Float(f) => f.to_string(),
-                        Value::Null => String::new(),
+                        Value::Bool(b) => Cow::Owned(b.to_string()),
+                        Value::Int(i) => Cow::Owned(i.to_string()),
+                        Value::Float(f) => Cow::Owned(f.to_string()),
+                        Value::Null => Cow::Borrowed(""),
                         Value::Seq(_) | Value::Map(_) => return None,
                     };
                     // A merge key, however written: serde-saphyr's to expand.
@@ -379,19 +419,17 @@ fn parse_plain(src: &str) -> Option<Option<Node>> {
 /// A scalar's value as serde-saphyr gives it to canopy (YAML 1.2 core schema, strict
 /// booleans): quoted and block scalars are strings; plain ones may be null, a boolean or a
 /// number. Those that may be numbers are resolved by serde-saphyr itself.
-fn plain_scalar(
-    text: std::borrow::Cow<'_, str>,
-    style: granit_parser::ScalarStyle,
-) -> Option<Value> {
+fn plain_scalar(text: Cow<'_, str>, style: granit_parser::ScalarStyle) -> Option<Value<'_>> {
     if style != granit_parser::ScalarStyle::Plain {
-        return Some(Value::Str(text.into_owned()));
+        return Some(Value::Str(text));
     }
     Some(match text.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
         t if t.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))
-            && !t.contains(char::is_whitespace) =>
+            && !t.contains(char::is_whitespace)
+            && !sign_inside(t) =>
         {
             let RawValue(v) = serde_saphyr::from_str_with_options(t, options_for(t.len())).ok()?;
             match v {
@@ -399,12 +437,22 @@ fn plain_scalar(
                 // Read alone, the text must stay itself: `---` and `...` alone are document
                 // markers (an empty stream, so null), not the strings they are in a document.
                 // Anything else is left to the full path.
-                Value::Str(s) if s == t => Value::Str(s),
+                Value::Str(s) if s == t => Value::Str(text),
                 _ => return None,
             }
         }
-        _ => Value::Str(text.into_owned()),
+        _ => Value::Str(text),
     })
+}
+
+/// Whether a sign stands inside the text other than after an exponent's `e`: no number of
+/// YAML's schemas is written so (a sign leads the number or its exponent), so the text is a
+/// string. GUIDs and dates are such texts, and a tenant holds hundreds of thousands of GUIDs:
+/// handing each to serde-saphyr alone was a tenth of `canopy check`'s time on the bench's
+/// largest tree. `sign_inside_means_a_string` holds this to serde-saphyr.
+fn sign_inside(t: &str) -> bool {
+    let b = t.as_bytes();
+    (1..b.len()).any(|i| matches!(b[i], b'-' | b'+') && !matches!(b[i - 1], b'e' | b'E'))
 }
 
 fn shift(node: &mut Node, base: u32) {
@@ -526,7 +574,7 @@ fn limit_hit(raw: &str) -> Option<(String, String)> {
 
 // ---- Deserialization into Node -------------------------------------------------------
 
-struct RawValue(Value);
+struct RawValue(Value<'static>);
 
 impl<'de> Deserialize<'de> for RawValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -537,60 +585,62 @@ impl<'de> Deserialize<'de> for RawValue {
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
+    type Value = Value<'static>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E>(self) -> Result<Value<'static>, E> {
         Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E>(self) -> Result<Value<'static>, E> {
         Ok(Value::Null)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'static>, E> {
         Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'static>, E> {
         Ok(Value::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'static>, E> {
         Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
     }
-    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+    fn visit_i128<E>(self, v: i128) -> Result<Value<'static>, E> {
         Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+    fn visit_u128<E>(self, v: u128) -> Result<Value<'static>, E> {
         Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'static>, E> {
         Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_owned()))
+    fn visit_str<E>(self, v: &str) -> Result<Value<'static>, E> {
+        Ok(Value::Str(Cow::Owned(v.to_owned())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
+    fn visit_string<E>(self, v: String) -> Result<Value<'static>, E> {
+        Ok(Value::Str(Cow::Owned(v)))
     }
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Value<'static>, E> {
+        Ok(Value::Str(Cow::Owned(
+            String::from_utf8_lossy(v).into_owned(),
+        )))
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'static>, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'static>, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(n) = seq.next_element::<Node>()? {
+        while let Some(n) = seq.next_element::<Node<'static>>()? {
             items.push(n);
         }
         Ok(Value::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'static>, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
         while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
-            let value = map.next_value::<Node>()?;
+            let value = map.next_value::<Node<'static>>()?;
             let (key_start, key_end) = range(&key.referenced);
             entries.push(Entry {
-                key: key.value.0,
+                key: Cow::Owned(key.value.0),
                 key_start,
                 key_end,
                 value,
@@ -606,7 +656,7 @@ struct KeyText(String);
 impl<'de> Deserialize<'de> for KeyText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match d.deserialize_any(ValueVisitor)? {
-            Value::Str(s) => Ok(KeyText(s)),
+            Value::Str(s) => Ok(KeyText(s.into_owned())),
             Value::Bool(b) => Ok(KeyText(b.to_string())),
             Value::Int(i) => Ok(KeyText(i.to_string())),
             Value::Float(f) => Ok(KeyText(f.to_string())),
@@ -627,7 +677,7 @@ fn range(loc: &serde_saphyr::Location) -> (u32, u32) {
     }
 }
 
-impl<'de> Deserialize<'de> for Node {
+impl<'de> Deserialize<'de> for Node<'static> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<RawValue>::deserialize(d)?;
         let (start, end) = range(&spanned.referenced);
@@ -784,6 +834,41 @@ mod tests {
             let c = split_documents(t)[0];
             // The first eight are plain documents; the rest are left to serde-saphyr.
             assert_eq!(agree(t, c), i < 8, "case {i}:\n{t}");
+        }
+    }
+
+    #[test]
+    fn sign_inside_means_a_string() {
+        // Each is read by serde-saphyr alone as the string it is, so skipping it is exact.
+        let texts = [
+            "8f2c0c1e-4b1a-4c9e-9d6a-0f3e2b1c5d7a",
+            "00000000-0000-0000-0000-000000000000",
+            "2026-12-01",
+            "2026-12-01T00:00:00Z",
+            "2026-12-01 10:00:00",
+            "1-2",
+            "-1-",
+            "+1+1",
+            "1.5-3",
+            "0x1F-2",
+            "0o17+1",
+            ".5-",
+            "1e5-1",
+            "12:30-1",
+            "1_000-1",
+            "--1",
+            "-+1",
+            "+-1",
+            "1E+-5",
+        ];
+        for t in texts {
+            assert!(sign_inside(t), "{t}");
+            let RawValue(v) = serde_saphyr::from_str_with_options(t, options_for(t.len())).unwrap();
+            assert_eq!(v, Value::Str(t.into()), "{t}");
+        }
+        // Signs only where numbers have them: left to serde-saphyr.
+        for t in ["-1", "+1", "1e-5", "1E+5", "-.inf", "-1.5e-3", "2026"] {
+            assert!(!sign_inside(t), "{t}");
         }
     }
 

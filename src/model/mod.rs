@@ -214,8 +214,8 @@ pub struct PolicyDefinition {
     pub id: Option<Text>,
     pub description: Option<Text>,
     pub mode: Option<Text>,
-    pub parameters: Option<crate::load::yaml::Node>,
-    pub policy_rule: crate::load::yaml::Node,
+    pub parameters: Option<crate::load::yaml::Node<'static>>,
+    pub policy_rule: crate::load::yaml::Node<'static>,
 }
 
 #[derive(Debug, Clone)]
@@ -226,7 +226,7 @@ pub struct PolicyAssignment {
     pub policy_ref: Text,
     pub scope: ScopeId,
     pub policy: PolicyDefId,
-    pub parameters: Vec<(Text, crate::load::yaml::Node)>,
+    pub parameters: Vec<(Text, crate::load::yaml::Node<'static>)>,
     pub not_scopes: Vec<(Text, ScopeId)>,
     pub enforced: bool,
     pub description: Option<Text>,

@@ -325,12 +325,12 @@ impl Const {
             Value::Bool(b) => Const::Bool(*b),
             Value::Int(i) => Const::Int(*i),
             Value::Float(f) => Const::Float(*f),
-            Value::Str(s) => Const::Str(s.clone()),
+            Value::Str(s) => Const::Str(s.to_string()),
             Value::Seq(items) => Const::Array(items.iter().map(Const::from_node).collect()),
             Value::Map(entries) => Const::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), Const::from_node(&e.value)))
+                    .map(|e| (e.key.to_string(), Const::from_node(&e.value)))
                     .collect(),
             ),
         }

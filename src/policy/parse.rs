@@ -132,7 +132,7 @@ fn key_span(e: &Entry) -> Span {
     }
 }
 
-fn map(node: &Node) -> Option<&[Entry]> {
+fn map<'n, 'a>(node: &'n Node<'a>) -> Option<&'n [Entry<'a>]> {
     match &node.value {
         Value::Map(entries) => Some(entries),
         _ => None,
@@ -226,7 +226,7 @@ impl Parser {
                     let found = match &f.value.value {
                         Value::Str(s) => ParamType::ALL
                             .iter()
-                            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+                            .find(|(n, _)| n.eq_ignore_ascii_case(s.as_ref()))
                             .map(|(_, t)| *t),
                         _ => None,
                     };
@@ -289,7 +289,7 @@ impl Parser {
             return None;
         };
         let mut decl = ParamDecl {
-            name: e.key.clone(),
+            name: e.key.to_string(),
             ty,
             default: None,
             allowed,
@@ -684,7 +684,7 @@ impl Parser {
                     return None;
                 }
             },
-            Value::Str(s) => Expr::Str(s.clone()),
+            Value::Str(s) => Expr::Str(s.to_string()),
             Value::Seq(items) => {
                 let items: Vec<Option<Expr>> = items.iter().map(|i| self.expr(i)).collect();
                 Expr::Array(items.into_iter().collect::<Option<_>>()?)
@@ -692,7 +692,7 @@ impl Parser {
             Value::Map(entries) => {
                 let items: Vec<Option<(String, Expr)>> = entries
                     .iter()
-                    .map(|e| Some((e.key.clone(), self.expr(&e.value)?)))
+                    .map(|e| Some((e.key.to_string(), self.expr(&e.value)?)))
                     .collect();
                 Expr::Object(items.into_iter().collect::<Option<_>>()?)
             }
