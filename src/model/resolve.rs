@@ -1,6 +1,7 @@
 //! From converted documents to the resolved [`Tenant`]: declarations deduplicated, names
 //! indexed case-insensitively, every reference resolved to an index or reported.
 
+use super::principal_index::PrincipalIndex;
 use super::scope::{ScopeId, ScopeKind, resource_name_hash, resource_pairs_up};
 use super::*;
 use crate::diag::{Code, Finding};
@@ -81,43 +82,27 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.index.resources.reserve(resources, |_| 0); // empty: nothing to rehash
     t.index.rgs.reserve(groups);
     t.principals.reserve_exact(principals.len());
-    let mut co_administrators = Vec::new();
-    let prepared: Vec<PreparedSub> = subs.par_iter().map(prepare_subscription).collect();
-    // Each subscription's resource documents are freed as its resources move into the model's
-    // lists, which were reserved whole above, so the allocator does not reuse that memory for
-    // them: it is handed back as the loop goes, in a few steps and once at its end, so that
-    // the documents and the model are never both whole (at Azure's limits, 75 MB of freed
-    // documents were resident at the peak).
-    let step = RELEASE_EVERY_RESOURCES.max(resources.div_ceil(4));
-    let mut moved = 0;
-    for (mut s, prepared) in subs.into_iter().zip(prepared) {
-        let co = std::mem::take(&mut s.co_administrators);
-        let n: usize = s.resource_groups.iter().map(|rg| rg.resources.len()).sum();
-        if let Some(id) = add_subscription(&mut t, s, prepared, findings) {
-            co_administrators.push((id, co));
-        }
-        moved += n;
-        if moved >= step {
-            moved = 0;
-            crate::mem::release_freed();
-        }
-    }
-    crate::mem::release_freed();
-    // Taken from the end of the reversed list, so in order, and the list's memory handed
-    // back as it empties: the principals' documents and the model's principals are the same
-    // size, and holding both whole was 20 MB of the peak at Azure's limits.
-    principals.reverse();
-    let mut members = Vec::new();
-    while let Some(p) = principals.pop() {
-        if let Some((id, refs)) = add_principal(&mut t, p, findings)
-            && !refs.is_empty()
-        {
-            members.push((id, refs));
-        }
-        if principals.len().is_multiple_of(SHRINK_EVERY_PRINCIPALS) {
-            principals.shrink_to_fit();
-        }
-    }
+    let prepared = subs.par_iter().map(prepare_subscription).collect();
+    // Subscriptions and principals touch disjoint parts of the model, and each is added one
+    // after another (ids follow declaration order), so the two run side by side: the
+    // principals' lists are lent out of the tenant meanwhile.
+    let mut principal_list = std::mem::take(&mut t.principals);
+    let mut principal_index = std::mem::take(&mut t.principal_index);
+    let mut principal_findings = Vec::new();
+    let (co_administrators, members) = rayon::join(
+        || add_subscriptions(&mut t, subs, prepared, resources, findings),
+        || {
+            add_principals(
+                &mut principal_list,
+                &mut principal_index,
+                principals,
+                &mut principal_findings,
+            )
+        },
+    );
+    t.principals = principal_list;
+    t.principal_index = principal_index;
+    findings.extend(principal_findings);
     link_members(&mut t, members, findings);
     for (sub, refs) in co_administrators {
         t.subscriptions[sub.index()].co_administrators = resolve_principals(&t, refs, findings);
@@ -154,6 +139,64 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     // The documents are gone now, the subscriptions' resource lists last.
     crate::mem::release_freed();
     t
+}
+
+/// Adds every subscription with its resource groups and resources, in order; returns each
+/// added subscription's unresolved co-administrators.
+fn add_subscriptions(
+    t: &mut Tenant,
+    subs: Vec<SubscriptionDoc>,
+    prepared: Vec<PreparedSub>,
+    resources: usize,
+    findings: &mut Vec<Finding>,
+) -> Vec<(SubId, Vec<Text>)> {
+    let mut co_administrators = Vec::new();
+    // Each subscription's resource documents are freed as its resources move into the model's
+    // lists, which were reserved whole above, so the allocator does not reuse that memory for
+    // them: it is handed back as the loop goes, in a few steps and once at its end, so that
+    // the documents and the model are never both whole (at Azure's limits, 75 MB of freed
+    // documents were resident at the peak).
+    let step = RELEASE_EVERY_RESOURCES.max(resources.div_ceil(4));
+    let mut moved = 0;
+    for (mut s, prepared) in subs.into_iter().zip(prepared) {
+        let co = std::mem::take(&mut s.co_administrators);
+        let n: usize = s.resource_groups.iter().map(|rg| rg.resources.len()).sum();
+        if let Some(id) = add_subscription(t, s, prepared, findings) {
+            co_administrators.push((id, co));
+        }
+        moved += n;
+        if moved >= step {
+            moved = 0;
+            crate::mem::release_freed();
+        }
+    }
+    crate::mem::release_freed();
+    co_administrators
+}
+
+/// Adds every principal, in order; returns each added group's unresolved members.
+fn add_principals(
+    list: &mut Vec<Principal>,
+    index: &mut PrincipalIndex,
+    mut principals: Vec<PrincipalDoc>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(PrincipalId, Vec<Text>)> {
+    // Taken from the end of the reversed list, so in order, and the list's memory handed
+    // back as it empties: the principals' documents and the model's principals are the same
+    // size, and holding both whole was 20 MB of the peak at Azure's limits.
+    principals.reverse();
+    let mut members = Vec::new();
+    while let Some(p) = principals.pop() {
+        if let Some((id, refs)) = add_principal(list, index, p, findings)
+            && !refs.is_empty()
+        {
+            members.push((id, refs));
+        }
+        if principals.len().is_multiple_of(SHRINK_EVERY_PRINCIPALS) {
+            principals.shrink_to_fit();
+        }
+    }
+    members
 }
 
 fn resolve_selectors(
@@ -654,7 +697,8 @@ fn add_subscription(
 
 /// Adds a principal; returns its unresolved members for [`link_members`].
 fn add_principal(
-    t: &mut Tenant,
+    list: &mut Vec<Principal>,
+    index: &mut PrincipalIndex,
     p: PrincipalDoc,
     findings: &mut Vec<Finding>,
 ) -> Option<(PrincipalId, Vec<Text>)> {
@@ -662,10 +706,10 @@ fn add_principal(
     // is one of four kinds, each described as it is.
     let keys = std::iter::once(&p.name).chain(p.object_id.as_ref());
     for (is_name, here) in [true, false].into_iter().zip(keys) {
-        let Some(first) = t.find_principal(&here.value) else {
+        let Some(first) = index.get(list, &here.value) else {
             continue;
         };
-        let first = t.principal(first);
+        let first = &list[first.index()];
         let first_is_name = crate::fold::eq_fold(&first.name.value, &here.value);
         let there = if first_is_name {
             &first.name
@@ -701,8 +745,8 @@ fn add_principal(
         );
         return None;
     }
-    let id = PrincipalId(t.principals.len() as u32);
-    t.principals.push(Principal {
+    let id = PrincipalId(list.len() as u32);
+    list.push(Principal {
         kind: p.kind,
         name: p.name,
         object_id: p.object_id,
@@ -713,7 +757,7 @@ fn add_principal(
         mail_enabled: p.mail_enabled,
         members: Vec::new(),
     });
-    t.principal_index.insert(&t.principals, id);
+    index.insert(list, id);
     Some((id, p.members))
 }
 
