@@ -558,7 +558,11 @@ impl<'a> Converter<'a> {
     /// multi-line values get their own copy.
     fn shared(&self, start: u32, end: u32, value: &str) -> Str {
         let (start, end) = (start as usize, end as usize);
-        let at = |a: usize, b: usize| (self.text.get(a..b) == Some(value)).then_some(a..b);
+        // A value the parser lent from the text is that slice itself: known without comparing.
+        let at = |a: usize, b: usize| {
+            let slice = self.text.get(a..b)?;
+            (std::ptr::eq(slice, value) || slice == value).then_some(a..b)
+        };
         let range =
             at(start, end).or_else(|| (end >= start + 2).then(|| at(start + 1, end - 1)).flatten());
         match range {

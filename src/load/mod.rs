@@ -186,10 +186,11 @@ pub fn load_file(id: FileId, name: String, path: PathBuf) -> LoadedFile {
     // Check the size before reading, so a huge file is refused without being loaded.
     let read = std::fs::metadata(&path).and_then(|m| match m.len() {
         len if len > MAX_FILE_BYTES => Ok(Err(len)),
-        _ => std::fs::read(&path).map(Ok),
+        len => read_text(&path, len as usize).map(Ok),
     });
     let bytes = match read {
-        Ok(Ok(bytes)) => bytes,
+        Ok(Ok(Ok(text))) => return load_text(id, name, path, text),
+        Ok(Ok(Err(bytes))) => bytes,
         Ok(Err(len)) => {
             let message = format!(
                 "`{name}` is {} MiB; canopy reads YAML files up to {} MiB",
@@ -205,6 +206,23 @@ pub fn load_file(id: FileId, name: String, path: PathBuf) -> LoadedFile {
         }
     };
     load_bytes(id, name, path, bytes)
+}
+
+/// A file's text read straight into the shared string its documents will point into, when
+/// it is `len` bytes of UTF-8 without NUL bytes, the common case; otherwise its bytes, for
+/// [`load_bytes`] to report on. (Reading into a `String` and then copying it into an
+/// `ArcStr` copied every tree's whole text once more, 131 MB at Azure's limits.)
+fn read_text(path: &Path, len: usize) -> std::io::Result<Result<arcstr::ArcStr, Vec<u8>>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut read = Ok(());
+    let text = arcstr::ArcStr::init_with(len, |buf| read = file.read_exact(buf));
+    // The whole file: it did not shrink under us (an error above) nor grow (a byte more here).
+    let whole = read.is_ok() && file.read(&mut [0u8]).is_ok_and(|n| n == 0);
+    match text {
+        Ok(text) if whole && binary_problem(text.as_bytes()).is_none() => Ok(Ok(text)),
+        _ => std::fs::read(path).map(Err),
+    }
 }
 
 /// Decodes and parses a file's bytes. Public for tests and for tools that hold files in memory.
@@ -226,34 +244,32 @@ pub fn load_bytes(id: FileId, name: String, path: PathBuf, bytes: Vec<u8>) -> Lo
             suppressions: Vec::new(),
         };
     }
-    let (text, utf8_error) = match String::from_utf8(bytes) {
-        Ok(s) => (s, None),
+    let (text, at) = match String::from_utf8(bytes) {
+        Ok(s) => return load_text(id, name, path, arcstr::ArcStr::from(s)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), at)
         }
     };
-    let text = arcstr::ArcStr::from(text);
-    let file = SourceFile::new(name, path, text.clone());
-    if let Some(at) = utf8_error {
-        let f = Finding::new(
-            Code::YamlSyntax,
-            Span::new(id, at as u32, at as u32 + 1),
-            "not UTF-8",
-            format!(
-                "`{}` is not valid UTF-8 (first bad byte at offset {at})",
-                file.name
-            ),
-        )
-        .help("canopy reads UTF-8 YAML; re-encode the file as UTF-8");
-        return LoadedFile {
-            id,
-            file,
-            docs: Vec::new(),
-            findings: vec![f],
-            suppressions: Vec::new(),
-        };
+    let f = Finding::new(
+        Code::YamlSyntax,
+        Span::new(id, at as u32, at as u32 + 1),
+        "not UTF-8",
+        format!("`{name}` is not valid UTF-8 (first bad byte at offset {at})"),
+    )
+    .help("canopy reads UTF-8 YAML; re-encode the file as UTF-8");
+    LoadedFile {
+        id,
+        file: SourceFile::new(name, path, arcstr::ArcStr::from(text)),
+        docs: Vec::new(),
+        findings: vec![f],
+        suppressions: Vec::new(),
     }
+}
+
+/// Parses and converts a file's text, known to be UTF-8 without NUL bytes.
+fn load_text(id: FileId, name: String, path: PathBuf, text: arcstr::ArcStr) -> LoadedFile {
+    let file = SourceFile::new(name, path, text.clone());
     let Parsed {
         docs,
         mut findings,
@@ -367,4 +383,42 @@ fn binary_problem(bytes: &[u8]) -> Option<&'static str> {
     bytes
         .contains(&0)
         .then_some("is a binary file (it contains NUL bytes), not YAML")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file written to a fresh temporary folder, removed with it.
+    fn with_file(bytes: &[u8], test: impl FnOnce(&Path)) {
+        let dir = std::env::temp_dir().join(format!(
+            "canopy-read-text-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.yaml");
+        std::fs::write(&path, bytes).unwrap();
+        test(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn read_text_reads_utf8_in_place_and_hands_back_anything_else() {
+        with_file("kind: User\nname: zoë\n".as_bytes(), |p| {
+            let len = std::fs::metadata(p).unwrap().len() as usize;
+            let text = read_text(p, len).unwrap().expect("text");
+            assert_eq!(text.as_str(), "kind: User\nname: zoë\n");
+            // The file is not the size its metadata said (it changed meanwhile): read again.
+            assert!(read_text(p, len - 1).unwrap().is_err());
+            assert!(read_text(p, len + 1).unwrap().is_err());
+        });
+        for bad in [&b"a: \xff\n"[..], b"a: 1\0\n", b"\xff\xfea\0:\0"] {
+            with_file(bad, |p| {
+                let got = read_text(p, bad.len()).unwrap();
+                assert_eq!(got.expect_err("not text"), bad);
+            });
+        }
+        with_file(b"", |p| assert_eq!(read_text(p, 0).unwrap().unwrap(), ""));
+    }
 }
