@@ -86,24 +86,22 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     // Subscriptions and principals touch disjoint parts of the model, and each is added one
     // after another (ids follow declaration order), so the two run side by side: the
     // principals' lists are lent out of the tenant meanwhile.
+    // Groups' members are principals too, so they are linked on the principals' side.
     let mut principal_list = std::mem::take(&mut t.principals);
-    let mut principal_index = std::mem::take(&mut t.principal_index);
+    let keys = principals.len() + principals.iter().filter(|p| p.object_id.is_some()).count();
+    let mut principal_index = PrincipalIndex::with_capacity(keys);
     let mut principal_findings = Vec::new();
-    let (co_administrators, members) = rayon::join(
+    let (co_administrators, ()) = rayon::join(
         || add_subscriptions(&mut t, subs, prepared, resources, findings),
         || {
-            add_principals(
-                &mut principal_list,
-                &mut principal_index,
-                principals,
-                &mut principal_findings,
-            )
+            let (list, index) = (&mut principal_list, &mut principal_index);
+            let members = add_principals(list, index, principals, &mut principal_findings);
+            link_members(list, index, members, &mut principal_findings);
         },
     );
     t.principals = principal_list;
     t.principal_index = principal_index;
     findings.extend(principal_findings);
-    link_members(&mut t, members, findings);
     for (sub, refs) in co_administrators {
         t.subscriptions[sub.index()].co_administrators = resolve_principals(&t, refs, findings);
     }
@@ -762,7 +760,8 @@ fn add_principal(
 }
 
 fn link_members(
-    t: &mut Tenant,
+    list: &mut [Principal],
+    index: &PrincipalIndex,
     members: Vec<(PrincipalId, Vec<Text>)>,
     findings: &mut Vec<Finding>,
 ) {
@@ -770,14 +769,14 @@ fn link_members(
     // serially, to report which.
     let found: Vec<Option<Vec<PrincipalId>>> = members
         .par_iter()
-        .map(|(_, refs)| refs.iter().map(|r| t.find_principal(&r.value)).collect())
+        .map(|(_, refs)| refs.iter().map(|r| index.get(list, &r.value)).collect())
         .collect();
     for ((group, refs), found) in members.into_iter().zip(found) {
         let resolved = match found {
             Some(ids) => refs.into_iter().zip(ids).collect(),
-            None => resolve_principals(t, refs, findings),
+            None => principal_refs(list, index, refs, findings),
         };
-        t.principals[group.index()].members = resolved;
+        list[group.index()].members = resolved;
     }
 }
 
@@ -895,11 +894,21 @@ fn resolve_principals(
     refs: Vec<Text>,
     findings: &mut Vec<Finding>,
 ) -> Vec<(Text, PrincipalId)> {
+    principal_refs(&t.principals, &t.principal_index, refs, findings)
+}
+
+/// [`resolve_principals`] in the principals' own list and index.
+fn principal_refs(
+    list: &[Principal],
+    index: &PrincipalIndex,
+    refs: Vec<Text>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(Text, PrincipalId)> {
     refs.into_iter()
-        .filter_map(|r| match t.find_principal(&r.value) {
+        .filter_map(|r| match index.get(list, &r.value) {
             Some(id) => Some((r, id)),
             None => {
-                let near = suggest(&r.value, t.principals.iter().map(|p| p.name.value.as_str()));
+                let near = suggest(&r.value, list.iter().map(|p| p.name.value.as_str()));
                 findings.push(unknown(r.span, "principal", &r.value, near));
                 None
             }
