@@ -502,8 +502,18 @@ struct PreparedSub {
 
 struct PreparedGroup {
     key: Box<str>,
-    /// Each resource's [`resource_name_hash`]; `None` when its type and name do not pair up.
-    resources: Vec<Option<u64>>,
+    resources: Vec<PreparedResource>,
+}
+
+/// What the serial pass does with one resource of a group.
+#[derive(Clone, Copy)]
+enum PreparedResource {
+    /// Its type and name do not pair up: reported, not added.
+    Unpaired,
+    /// The first of its type and name in its group: added, with its [`resource_name_hash`].
+    First(u64),
+    /// Its type and name repeat those of the group's `n`th added resource: reported.
+    Repeat(usize),
 }
 
 fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
@@ -511,14 +521,50 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
         .resource_groups
         .iter()
         .map(|rg| {
-            let resources = rg
-                .resources
-                .iter()
-                .map(|r| {
-                    let (ty, name) = (&r.resource_type.value, &r.name.value);
-                    resource_pairs_up(ty, name).then(|| resource_name_hash(ty, name))
-                })
-                .collect();
+            // A resource's group is one group document (a group declared twice in a
+            // subscription, or in a subscription declared twice, is skipped whole), so its
+            // repeats are found here, among its group's resources, in parallel, rather than
+            // in the tenant's index during the serial pass: that probe was a cache miss per
+            // resource, the largest cost of the pass at Azure's limits.
+            // Each added resource: its hash, its place among the group's resources, and
+            // among those added. Small groups, nearly all, are searched in a list.
+            let many = rg.resources.len() > 16;
+            let mut added: Vec<(u64, usize)> = Vec::new();
+            let mut index: hashbrown::HashTable<(u64, usize, usize)> = hashbrown::HashTable::new();
+            let mut resources = Vec::with_capacity(rg.resources.len());
+            for (i, r) in rg.resources.iter().enumerate() {
+                let (ty, name) = (&r.resource_type.value, &r.name.value);
+                if !resource_pairs_up(ty, name) {
+                    resources.push(PreparedResource::Unpaired);
+                    continue;
+                }
+                let hash = resource_name_hash(ty, name);
+                let same = |h: u64, j: usize| {
+                    let first = &rg.resources[j];
+                    h == hash
+                        && crate::fold::eq_fold(&first.resource_type.value, ty)
+                        && crate::fold::eq_fold(&first.name.value, name)
+                };
+                let k = added.len();
+                let repeat = if many {
+                    match index.find(hash, |&(h, j, _)| same(h, j)) {
+                        Some(&(_, _, k)) => Some(k),
+                        None => {
+                            index.insert_unique(hash, (hash, i, k), |&(h, ..)| h);
+                            None
+                        }
+                    }
+                } else {
+                    added.iter().position(|&(h, j)| same(h, j))
+                };
+                resources.push(match repeat {
+                    Some(k) => PreparedResource::Repeat(k),
+                    None => {
+                        added.push((hash, i));
+                        PreparedResource::First(hash)
+                    }
+                });
+            }
             PreparedGroup {
                 key: key(&rg.name.value),
                 resources,
@@ -629,32 +675,31 @@ fn add_subscription(
         let rg_scope = t.scopes.add(ScopeKind::ResourceGroup(rg_id));
         t.scopes.set_parent(rg_scope, scope);
         t.index.rgs.insert(rg_key, rg_id);
-        let mut res_ids = Vec::new();
+        let mut res_ids: Vec<ResId> = Vec::new();
         for (r, prepared) in rg.resources.into_iter().zip(prepared.resources) {
-            let Some(name_hash) = prepared else {
-                findings.push(
-                    Finding::new(
-                        Code::Schema,
-                        r.resource_type.span,
-                        "not a resource type for this name",
-                        format!(
-                            "resource `{}` of type `{}`: a type is `{{namespace}}/{{type}}`, and a name has one segment per type after the namespace",
-                            r.name.value, r.resource_type.value
-                        ),
-                    )
-                    .help("write `type: Microsoft.Compute/virtualMachines` with `name: vm1`, or `type: Microsoft.Network/virtualNetworks/subnets` with `name: vnet1/subnet1`"),
-                );
-                continue;
+            let name_hash = match prepared {
+                PreparedResource::First(hash) => hash,
+                PreparedResource::Repeat(k) => {
+                    let first = &t.resources[res_ids[k].index()];
+                    findings.push(duplicate("resource", &r.name, &first.name));
+                    continue;
+                }
+                PreparedResource::Unpaired => {
+                    findings.push(
+                        Finding::new(
+                            Code::Schema,
+                            r.resource_type.span,
+                            "not a resource type for this name",
+                            format!(
+                                "resource `{}` of type `{}`: a type is `{{namespace}}/{{type}}`, and a name has one segment per type after the namespace",
+                                r.name.value, r.resource_type.value
+                            ),
+                        )
+                        .help("write `type: Microsoft.Compute/virtualMachines` with `name: vm1`, or `type: Microsoft.Network/virtualNetworks/subnets` with `name: vnet1/subnet1`"),
+                    );
+                    continue;
+                }
             };
-            let (ty, name) = (&r.resource_type.value, &r.name.value);
-            if let Some(first) = t.find_resource_hashed(rg_id, ty, name, name_hash) {
-                findings.push(duplicate(
-                    "resource",
-                    &r.name,
-                    &t.resources[first.index()].name,
-                ));
-                continue;
-            }
             let res_id = ResId(t.resources.len() as u32);
             let res_scope = t.scopes.add(ScopeKind::Resource(res_id));
             t.scopes.set_parent(res_scope, rg_scope);
@@ -1307,4 +1352,68 @@ fn add_exemption(
         expires_on: e.expires_on,
         description: e.description,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::parse_text;
+    use crate::source::FileId;
+
+    /// A group's repeated resources are each reported against the first of their type and
+    /// name (case-insensitively, as Azure compares them), whatever comes between.
+    #[test]
+    fn repeated_resources_point_at_the_first_of_their_name() {
+        let yaml = "kind: ManagementGroup\nname: root\n---\nkind: Subscription\nname: s1\n\
+            resourceGroups:\n  - name: rg\n    resources:\n\
+            \x20     - {name: a/b, type: Microsoft.Compute/virtualMachines}\n\
+            \x20     - {name: vm1, type: Microsoft.Compute/virtualMachines}\n\
+            \x20     - {name: vm2, type: Microsoft.Compute/virtualMachines}\n\
+            \x20     - {name: VM2, type: microsoft.compute/VIRTUALMACHINES}\n\
+            \x20     - {name: vm1, type: Microsoft.Network/networkInterfaces}\n\
+            \x20     - {name: Vm1, type: Microsoft.Compute/virtualMachines}\n";
+        let (docs, findings) = parse_text(FileId(0), yaml);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut findings = Vec::new();
+        let t = crate::model::resolve(docs, &mut findings);
+        let at = |start: u32| {
+            let line = yaml[..start as usize].matches('\n').count() + 1;
+            let s = &yaml[start as usize..];
+            (
+                line,
+                s[..s.find([',', '\n']).unwrap_or(s.len())].to_string(),
+            )
+        };
+        let mut got: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                let first = f.related.first().map(|r| at(r.span.start));
+                (f.code.to_string(), at(f.primary.span.start), first)
+            })
+            .collect();
+        got.sort();
+        let name = |line: usize, text: &str| (line, text.to_string());
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "duplicate-name".into(),
+                    name(12, "VM2"),
+                    Some(name(11, "vm2"))
+                ),
+                (
+                    "duplicate-name".into(),
+                    name(14, "Vm1"),
+                    Some(name(10, "vm1"))
+                ),
+                (
+                    "schema".into(),
+                    name(9, "Microsoft.Compute/virtualMachines}"),
+                    None
+                ),
+            ]
+        );
+        // The group holds the other three, in order.
+        let names: Vec<&str> = t.resources.iter().map(|r| r.name.value.as_str()).collect();
+        assert_eq!(names, ["vm1", "vm2", "vm1"]);
+    }
 }
