@@ -244,10 +244,13 @@ fn bind_problem(
 
 /// The strings a policy sees of one target, borrowed from the tenant.
 struct View<'t> {
+    t: &'t Tenant,
+    target: ScopeId,
     name: &'t str,
     type_: &'t str,
     location: Option<&'t str>,
-    id: String,
+    /// Spelled only if a policy reads it.
+    id: std::cell::OnceCell<String>,
     rg_location: Option<&'t str>,
     kind: ResourceKind,
     tag_pairs: Vec<(String, String)>,
@@ -255,7 +258,7 @@ struct View<'t> {
 
 impl<'t> View<'t> {
     fn of(t: &'t Tenant, target: ScopeId) -> View<'t> {
-        let id = t.scope_path(target);
+        let id = std::cell::OnceCell::new();
         let tags = |v: &[(crate::source::Text, crate::source::Text)]| {
             v.iter()
                 .map(|(k, v)| (k.value.to_string(), v.value.to_string()))
@@ -266,6 +269,8 @@ impl<'t> View<'t> {
                 let res = &t.resources[r.index()];
                 let rg = &t.resource_groups[res.resource_group.index()];
                 View {
+                    t,
+                    target,
                     name: &res.name.value,
                     type_: t.word(res.resource_type.value),
                     location: res.location.as_ref().map(|l| t.word(l.value)),
@@ -278,6 +283,8 @@ impl<'t> View<'t> {
             ScopeKind::ResourceGroup(g) => {
                 let rg = &t.resource_groups[g.index()];
                 View {
+                    t,
+                    target,
                     name: &rg.name.value,
                     type_: "Microsoft.Resources/subscriptions/resourceGroups",
                     location: rg.location.as_ref().map(|l| l.value.as_str()),
@@ -293,6 +300,8 @@ impl<'t> View<'t> {
                     _ => "",
                 };
                 View {
+                    t,
+                    target,
                     name,
                     type_: "Microsoft.Resources/subscriptions",
                     location: None,
@@ -310,10 +319,67 @@ impl<'t> View<'t> {
             name: self.name,
             type_: self.type_,
             location: self.location,
-            id: &self.id,
+            id: crate::policy::ResourceId::OfScope(&self.id, self.t, self.target),
             tags: &self.tag_pairs,
             resource_group_location: self.rg_location,
             kind: self.kind,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::parse_text;
+    use crate::source::FileId;
+
+    /// A target's ID is spelled only when a policy reads it, and then it is its scope path:
+    /// `id`, `fullName` and `resourceGroup().name` read it.
+    #[test]
+    fn policies_read_a_targets_id_as_its_scope_path() {
+        let yaml = r#"kind: ManagementGroup
+name: root
+---
+kind: Subscription
+name: s1
+resourceGroups:
+  - name: Data
+    resources:
+      - {name: srv/db1, type: Microsoft.Sql/servers/databases}
+---
+kind: PolicyDefinition
+name: by-id
+policyRule:
+  if:
+    allOf:
+      - {field: type, equals: Microsoft.Sql/servers/databases}
+      - {field: id, like: "/subscriptions/s1/*"}
+      - {field: fullName, equals: srv/db1}
+      - {value: "[resourceGroup().name]", equals: Data}
+  then: {effect: audit}
+---
+kind: PolicyAssignment
+name: by-id
+scope: /
+policy: by-id
+"#;
+        let (docs, findings) = parse_text(FileId(0), yaml);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut findings = Vec::new();
+        let t = crate::model::resolve(docs, &mut findings);
+        assert!(findings.is_empty(), "{findings:?}");
+        let c = super::assess(&t, jiff::Timestamp::UNIX_EPOCH);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let flagged: Vec<String> = c
+            .results
+            .iter()
+            .filter(|e| e.outcome.applies)
+            .map(|e| t.scope_path(e.target))
+            .collect();
+        assert_eq!(
+            flagged,
+            [
+                "/subscriptions/s1/resourceGroups/Data/providers/Microsoft.Sql/servers/srv/databases/db1"
+            ]
+        );
     }
 }

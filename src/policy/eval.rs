@@ -34,13 +34,48 @@ pub struct Resource<'a> {
     pub type_: &'a str,
     /// `None` for resources without a location (subscriptions, some global types).
     pub location: Option<&'a str>,
-    pub id: &'a str,
+    pub id: ResourceId<'a>,
     /// Tag keys and values, as written.
     pub tags: &'a [(String, String)],
     /// The location of the resource group holding the resource, for
     /// `resourceGroup().location`. A resource group's own location stands in when `None`.
     pub resource_group_location: Option<&'a str>,
     pub kind: ResourceKind,
+}
+
+/// A target's ID (its scope path), given, or spelled when a policy first reads it: most
+/// policies never do, and spelling the path of each of the 600,000 targets of a tenant at
+/// Azure's limits was a third of assessing its compliance.
+#[derive(Clone, Copy)]
+pub enum ResourceId<'a> {
+    Given(&'a str),
+    /// The path of a scope of a tenant, kept in the cell once spelled.
+    OfScope(
+        &'a std::cell::OnceCell<String>,
+        &'a crate::model::Tenant,
+        crate::model::ScopeId,
+    ),
+}
+
+impl<'a> ResourceId<'a> {
+    pub fn get(self) -> &'a str {
+        match self {
+            ResourceId::Given(id) => id,
+            ResourceId::OfScope(cell, t, scope) => cell.get_or_init(|| t.scope_path(scope)),
+        }
+    }
+}
+
+impl std::fmt::Debug for ResourceId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.get(), f)
+    }
+}
+
+impl<'a> From<&'a str> for ResourceId<'a> {
+    fn from(id: &'a str) -> Self {
+        ResourceId::Given(id)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -585,7 +620,7 @@ impl Side {
             },
             Side::ResourceGroupName if own_group => Val::Str(Cow::Borrowed(r.name)),
             Side::ResourceGroupName => {
-                resource_group_of(r.id).map_or(Val::Missing, |n| Val::Str(Cow::Borrowed(n)))
+                resource_group_of(r.id.get()).map_or(Val::Missing, |n| Val::Str(Cow::Borrowed(n)))
             }
             Side::Field(f) => match f {
                 FieldRef::Name => Val::Str(Cow::Borrowed(r.name)),
@@ -594,7 +629,7 @@ impl Side {
                 FieldRef::Location => r
                     .location
                     .map_or(Val::Missing, |l| Val::Str(Cow::Borrowed(l))),
-                FieldRef::Id => Val::Str(Cow::Borrowed(r.id)),
+                FieldRef::Id => Val::Str(Cow::Borrowed(r.id.get())),
                 FieldRef::Tags => Val::Tags(r.tags),
                 FieldRef::Tag(key) => r
                     .tags
@@ -631,11 +666,12 @@ fn resource_group_of(id: &str) -> Option<&str> {
 /// The name with parent resource names prepended, from the ID's segments after the last
 /// `providers/{namespace}`: `.../servers/myServer/databases/myDb` gives `myServer/myDb`.
 fn full_name<'a>(r: &Resource<'a>) -> Cow<'a, str> {
-    let lower = r.id.to_ascii_lowercase();
+    let id = r.id.get();
+    let lower = id.to_ascii_lowercase();
     let Some(at) = lower.rfind("/providers/") else {
         return Cow::Borrowed(r.name);
     };
-    let names: Vec<&str> = r.id[at + "/providers/".len()..]
+    let names: Vec<&str> = id[at + "/providers/".len()..]
         .split('/')
         .skip(1)
         .skip(1)

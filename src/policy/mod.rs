@@ -29,7 +29,7 @@
 //!     name: "vm1",
 //!     type_: "Microsoft.Compute/virtualMachines",
 //!     location: Some("East US"),
-//!     id: "/subscriptions/0/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1",
+//!     id: "/subscriptions/0/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1".into(),
 //!     tags: &[],
 //!     resource_group_location: Some("westus"),
 //!     kind: ResourceKind::Resource,
@@ -46,7 +46,7 @@ pub mod eval;
 pub mod parse;
 
 pub use ast::{Definition, Effect, Mode};
-pub use eval::{Bound, Outcome, Resource, ResourceKind, applies_to, bind};
+pub use eval::{Bound, Outcome, Resource, ResourceId, ResourceKind, applies_to, bind};
 pub use parse::{parse_definition, parse_model};
 
 use std::fmt;
