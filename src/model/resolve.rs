@@ -492,9 +492,9 @@ fn link_management_groups(t: &mut Tenant, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The strings a subscription's scopes need: each resource group's lowercase key and path, and
-/// each resource's (`None` for a type its name does not fit). Pure functions of the document,
-/// so they are made for every subscription in parallel before the serial pass; at Azure's
+/// What a subscription's scopes need: each resource group's lowercase key, and what to do
+/// with each of its resources ([`PreparedResource`]). Pure functions of the document, so
+/// they are made for every subscription in parallel before the serial pass; at Azure's
 /// limits (half a million resources) making them was most of resolving.
 struct PreparedSub {
     groups: Vec<PreparedGroup>,
