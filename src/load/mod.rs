@@ -216,7 +216,11 @@ fn read_text(path: &Path, len: usize) -> std::io::Result<Result<arcstr::ArcStr, 
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut read = Ok(());
-    let text = arcstr::ArcStr::init_with(len, |buf| read = file.read_exact(buf));
+    // arcstr allocates no empty strings (`init_with` asserts a length).
+    let text = match len {
+        0 => Ok(arcstr::ArcStr::new()),
+        _ => arcstr::ArcStr::init_with(len, |buf| read = file.read_exact(buf)),
+    };
     // The whole file: it did not shrink under us (an error above) nor grow (a byte more here).
     let whole = read.is_ok() && file.read(&mut [0u8]).is_ok_and(|n| n == 0);
     match text {

@@ -85,8 +85,8 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     let prepared = subs.par_iter().map(prepare_subscription).collect();
     // Subscriptions and principals touch disjoint parts of the model, and each is added one
     // after another (ids follow declaration order), so the two run side by side: the
-    // principals' lists are lent out of the tenant meanwhile.
-    // Groups' members are principals too, so they are linked on the principals' side.
+    // principals' list and index are lent out of the tenant meanwhile. Groups' members are
+    // principals too, so they are linked on the principals' side.
     let mut principal_list = std::mem::take(&mut t.principals);
     let keys = principals.len() + principals.iter().filter(|p| p.object_id.is_some()).count();
     let mut principal_index = PrincipalIndex::with_capacity(keys);
@@ -150,7 +150,7 @@ fn add_subscriptions(
 ) -> Vec<(SubId, Vec<Text>)> {
     let mut co_administrators = Vec::new();
     // Each subscription's resource documents are freed as its resources move into the model's
-    // lists, which were reserved whole above, so the allocator does not reuse that memory for
+    // lists, which the caller reserved whole, so the allocator does not reuse that memory for
     // them: it is handed back as the loop goes, in a few steps and once at its end, so that
     // the documents and the model are never both whole (at Azure's limits, 75 MB of freed
     // documents were resident at the peak).
@@ -526,8 +526,10 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
             // repeats are found here, among its group's resources, in parallel, rather than
             // in the tenant's index during the serial pass: that probe was a cache miss per
             // resource, the largest cost of the pass at Azure's limits.
-            // Each added resource: its hash, its place among the group's resources, and
-            // among those added. Small groups, nearly all, are searched in a list.
+            //
+            // Each added resource's hash and place among the group's resources, in the order
+            // added; small groups, nearly all, are searched there, larger ones in a table that
+            // also keeps each one's place among those added.
             let many = rg.resources.len() > 16;
             let mut added: Vec<(u64, usize)> = Vec::new();
             let mut index: hashbrown::HashTable<(u64, usize, usize)> = hashbrown::HashTable::new();
