@@ -110,31 +110,26 @@ fn writes_named(t: &Tenant, role: RoleRef) -> bool {
         std::sync::OnceLock::new();
     let names = WRITE_NAMES.get_or_init(|| writes().iter().map(|n| n.to_lowercase()).collect());
     let named = |a: &str| !a.contains('*') && names.contains(&a.to_lowercase());
-    let grants = |a: &str| named(a) && role_grants(t, role, a, Plane::Control).is_some();
-    match role {
-        RoleRef::BuiltIn(r) => r
-            .permissions
-            .iter()
-            .flat_map(|b| b.actions.iter().copied())
-            .any(grants),
-        RoleRef::Custom(id) => t.custom_role(id).actions.iter().any(|a| grants(&a.value)),
-    }
+    any_action(t, role, |a| {
+        named(a) && role_grants(t, role, a, Plane::Control).is_some()
+    })
 }
 
 /// Whether every action of a role ends in `/read`, so that it grants reads alone: a wildcard
 /// before that last segment cannot make a write of it.
 fn reads_only(t: &Tenant, role: RoleRef) -> bool {
+    !any_action(t, role, |a| !ends_in_read(a))
+}
+
+/// Whether any of a role's control-plane actions (of any of its blocks) passes `test`.
+fn any_action(t: &Tenant, role: RoleRef, mut test: impl FnMut(&str) -> bool) -> bool {
     match role {
         RoleRef::BuiltIn(r) => r
             .permissions
             .iter()
-            .flat_map(|b| b.actions.iter().copied())
-            .all(ends_in_read),
-        RoleRef::Custom(id) => t
-            .custom_role(id)
-            .actions
-            .iter()
-            .all(|a| ends_in_read(&a.value)),
+            .flat_map(|b| b.actions.iter())
+            .any(|a| test(a)),
+        RoleRef::Custom(id) => t.custom_role(id).actions.iter().any(|a| test(&a.value)),
     }
 }
 
