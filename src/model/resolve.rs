@@ -528,11 +528,11 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
             // resource, the largest cost of the pass at Azure's limits.
             //
             // Each added resource's hash and place among the group's resources, in the order
-            // added; small groups, nearly all, are searched there, larger ones in a table that
-            // also keeps each one's place among those added.
+            // added; small groups, nearly all, are searched there, larger ones through a table
+            // of places in that list.
             let many = rg.resources.len() > 16;
             let mut added: Vec<(u64, usize)> = Vec::new();
-            let mut index: hashbrown::HashTable<(u64, usize, usize)> = hashbrown::HashTable::new();
+            let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
             let mut resources = Vec::with_capacity(rg.resources.len());
             for (i, r) in rg.resources.iter().enumerate() {
                 let (ty, name) = (&r.resource_type.value, &r.name.value);
@@ -547,15 +547,12 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
                         && crate::fold::eq_fold(&first.resource_type.value, ty)
                         && crate::fold::eq_fold(&first.name.value, name)
                 };
-                let k = added.len();
                 let repeat = if many {
-                    match index.find(hash, |&(h, j, _)| same(h, j)) {
-                        Some(&(_, _, k)) => Some(k),
-                        None => {
-                            index.insert_unique(hash, (hash, i, k), |&(h, ..)| h);
-                            None
-                        }
+                    let found = index.find(hash, |&k| same(added[k].0, added[k].1)).copied();
+                    if found.is_none() {
+                        index.insert_unique(hash, added.len(), |&k| added[k].0);
                     }
+                    found
                 } else {
                     added.iter().position(|&(h, j)| same(h, j))
                 };
@@ -1417,5 +1414,35 @@ mod tests {
         // The group holds the other three, in order.
         let names: Vec<&str> = t.resources.iter().map(|r| r.name.value.as_str()).collect();
         assert_eq!(names, ["vm1", "vm2", "vm1"]);
+    }
+
+    /// The same in a group large enough to be searched through a table.
+    #[test]
+    fn repeated_resources_in_a_large_group() {
+        let mut yaml = String::from(
+            "kind: ManagementGroup\nname: root\n---\nkind: Subscription\nname: s1\n\
+             resourceGroups:\n  - name: rg\n    resources:\n",
+        );
+        for i in 0..40 {
+            // vm0 .. vm19, then the same twenty again, spelled in capitals.
+            let name = format!("vm{}", i % 20);
+            let name = if i < 20 { name } else { name.to_uppercase() };
+            yaml.push_str(&format!(
+                "      - {{name: {name}, type: Microsoft.Compute/virtualMachines}}\n"
+            ));
+        }
+        let (docs, findings) = parse_text(FileId(0), &yaml);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut findings = Vec::new();
+        let t = crate::model::resolve(docs, &mut findings);
+        assert_eq!(t.resources.len(), 20);
+        assert_eq!(findings.len(), 20);
+        for f in &findings {
+            let here = &yaml[f.primary.span.start as usize..f.primary.span.end as usize];
+            let r = &f.related[0].span;
+            let first = &yaml[r.start as usize..r.end as usize];
+            assert_eq!(here, first.to_uppercase(), "{f:?}");
+            assert_ne!(here, first);
+        }
     }
 }
