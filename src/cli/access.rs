@@ -919,17 +919,6 @@ fn report(
     // at Azure's limits.
     let r = std::mem::ManuallyDrop::new(r);
     let t = &a.tenant;
-    // Hundreds of thousands of each at Azure's limits: made in parallel.
-    let direct: Vec<FlaggedJson> = r
-        .direct_user_assignments
-        .par_iter()
-        .map(|id| assignment_json(a, *id, "assigned to a user directly, not through a group"))
-        .collect();
-    let ineffective: Vec<FlaggedJson> = r
-        .ineffective
-        .par_iter()
-        .map(|f| assignment_json(a, f.assignment, &f.reason))
-        .collect();
     match format {
         ReportFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
@@ -1039,17 +1028,17 @@ fn report(
             let external = &r.external_writers;
             let name = "guestsAndServicePrincipalsWithWriteAccess";
             array(out, name, false, external, 1 << 9, row)?;
-            let flagged = |f: &FlaggedJson, buf: &mut Vec<u8>| serde_json::to_writer(buf, f);
-            array(
-                out,
-                "usersAssignedDirectly",
-                false,
-                &direct,
-                1 << 9,
-                flagged,
-            )?;
+            const DIRECT: &str = "assigned to a user directly, not through a group";
+            let direct = serde_json::to_string(DIRECT).map_err(json_error)?;
+            let direct = |id: &AssignmentId, buf: &mut Vec<u8>| writer.flagged(*id, &direct, buf);
+            let name = "usersAssignedDirectly";
+            array(out, name, false, &r.direct_user_assignments, 1 << 9, direct)?;
+            let ineffective = |f: &crate::access::report::Flagged, buf: &mut Vec<u8>| {
+                let reason = serde_json::to_string(&f.reason)?;
+                writer.flagged(f.assignment, &reason, buf)
+            };
             let name = "assignmentsThatGrantNothingOrRepeat";
-            array(out, name, true, &ineffective, 1 << 9, flagged)?;
+            array(out, name, true, &r.ineffective, 1 << 9, ineffective)?;
             writeln!(out, "  }},")?;
             write!(out, "  \"access\": [")?;
             // Millions of rows at Azure's limits: made and serialized in parallel, a run of
@@ -1134,12 +1123,16 @@ fn report(
                     }
                     Ok(())
                 };
-            let direct_brief: Vec<FlaggedJson> = direct
-                .into_iter()
-                .map(|mut f| {
-                    f.reason = "direct".into();
-                    f
-                })
+            // Hundreds of thousands of each at Azure's limits: made in parallel.
+            let direct_brief: Vec<FlaggedJson> = r
+                .direct_user_assignments
+                .par_iter()
+                .map(|id| assignment_json(a, *id, "direct"))
+                .collect();
+            let ineffective: Vec<FlaggedJson> = r
+                .ineffective
+                .par_iter()
+                .map(|f| assignment_json(a, f.assignment, &f.reason))
                 .collect();
             flagged(
                 "users assigned roles directly rather than through a group",

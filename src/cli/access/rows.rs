@@ -8,11 +8,11 @@
 //! by serde_json whole. `rows_written_from_pieces_are_serde_json_s_rows` holds the two to the
 //! same bytes on every row of a tree.
 
-use super::{Places, RowJson, row_json};
+use super::{Places, RowJson, assignment_json, row_json};
 use crate::Analysis;
 use crate::access::report::{AccessReport, Row};
 use crate::access::{SharedPaths, Source};
-use crate::model::{PrincipalId, RoleRef, ScopeId};
+use crate::model::{AssignmentId, PrincipalId, RoleRef, ScopeId};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -35,8 +35,9 @@ pub(super) struct RowWriter<'a> {
     escaped_scopes: FxHashMap<u32, Box<str>>,
     /// Every file's path as shown, by file id.
     files: Vec<Box<str>>,
-    /// `"role":…,"roleId":…,"scope":` of every role, by [`RoleRef::key`].
-    roles: FxHashMap<u64, Box<str>>,
+    /// `"role":…,"roleId":…,"scope":` of every role, by [`RoleRef::key`], and where the
+    /// role's name as JSON ends in it.
+    roles: FxHashMap<u64, (Box<str>, usize)>,
 }
 
 /// The pieces of a row this writer writes, each already JSON; `None` for the rows it leaves
@@ -77,7 +78,8 @@ impl<'a> RowWriter<'a> {
                 let id = id.map_or_else(|| "null".into(), quoted);
                 let name = quoted(t.role_name(role));
                 let fragment = format!("\"role\":{name},\"roleId\":{id},\"scope\":");
-                (role.key(), fragment.into_boxed_str())
+                let name_end = "\"role\":".len() + name.len();
+                (role.key(), (fragment.into_boxed_str(), name_end))
             })
             .collect();
         RowWriter {
@@ -105,19 +107,64 @@ impl<'a> RowWriter<'a> {
         if ra.condition().is_some() {
             return None;
         }
-        let path = &self.places.scopes[scope.index()];
-        let (scope, scope_is_json) = match self.escaped_scopes.get(&scope.0) {
-            Some(json) => (&**json, true),
-            None => (&**path, false),
-        };
-        let &(file, line) = self.places.assignments.get(id.index())?;
+        let (scope, scope_is_json) = self.scope(scope)?;
+        let (file, line) = self.place(id)?;
         Some(Pieces {
-            role: self.roles.get(&role.key())?,
-            scope: (!path.is_empty()).then_some(scope)?,
+            role: &self.roles.get(&role.key())?.0,
+            scope,
             scope_is_json,
-            file: self.files.get(file as usize)?,
+            file,
             line,
         })
+    }
+
+    /// A scope's path as JSON if the second is true, else a path that needs only its quotes;
+    /// `None` for a scope no grant is made at (not in [`Places`]).
+    fn scope(&self, scope: ScopeId) -> Option<(&str, bool)> {
+        let path = &self.places.scopes[scope.index()];
+        match self.escaped_scopes.get(&scope.0) {
+            Some(json) => Some((json, true)),
+            None => (!path.is_empty()).then_some((path, false)),
+        }
+    }
+
+    /// Where an assignment is written: its file's path as JSON, and its line.
+    fn place(&self, id: AssignmentId) -> Option<(&str, u32)> {
+        let &(file, line) = self.places.assignments.get(id.index())?;
+        Some((self.files.get(file as usize)?, line))
+    }
+
+    /// Appends an assignment the report flags, with `reason` already JSON, as serde_json
+    /// writes [`FlaggedJson`]: `{"principal":…,"role":…,"scope":…,"reason":…,"file":…,
+    /// "line":…}`. Hundreds of thousands at Azure's limits, each a handful of `String`s and a
+    /// scope path spelled again when made as a `FlaggedJson`.
+    pub(super) fn flagged(
+        &self,
+        id: AssignmentId,
+        reason: &str,
+        buf: &mut Vec<u8>,
+    ) -> serde_json::Result<()> {
+        let ra = &self.a.tenant.role_assignments[id.index()];
+        let pieces = (self.roles.get(&ra.role.key()))
+            .zip(self.scope(ra.scope))
+            .zip(self.place(id));
+        let Some((((role, name_end), (scope, scope_is_json)), (file, line))) = pieces else {
+            return serde_json::to_writer(buf, &assignment_json(self.a, id, reason));
+        };
+        buf.extend_from_slice(b"{\"principal\":");
+        buf.extend_from_slice(self.principal(ra.principal).as_bytes());
+        buf.extend_from_slice(b",\"role\":");
+        buf.extend_from_slice(&role.as_bytes()["\"role\":".len()..*name_end]);
+        buf.extend_from_slice(b",\"scope\":");
+        quote_unless_json(scope, scope_is_json, buf);
+        buf.extend_from_slice(b",\"reason\":");
+        buf.extend_from_slice(reason.as_bytes());
+        buf.extend_from_slice(b",\"file\":");
+        buf.extend_from_slice(file.as_bytes());
+        buf.extend_from_slice(b",\"line\":");
+        buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
+        buf.push(b'}');
+        Ok(())
     }
 
     /// `{"principal":…,"kind":…,"guest":…,"eligible":`
@@ -166,13 +213,7 @@ impl<'a> RowWriter<'a> {
     fn body(pieces: &Pieces, eligible: bool, via: impl FnOnce(&mut Vec<u8>), buf: &mut Vec<u8>) {
         buf.extend_from_slice(if eligible { b"true," } else { b"false," });
         buf.extend_from_slice(pieces.role.as_bytes());
-        if pieces.scope_is_json {
-            buf.extend_from_slice(pieces.scope.as_bytes());
-        } else {
-            buf.push(b'"');
-            buf.extend_from_slice(pieces.scope.as_bytes());
-            buf.push(b'"');
-        }
+        quote_unless_json(pieces.scope, pieces.scope_is_json, buf);
         via(buf);
         buf.extend_from_slice(pieces.file.as_bytes());
         buf.extend_from_slice(b",\"line\":");
@@ -255,6 +296,17 @@ impl<'a> RowWriter<'a> {
             );
         }
         Ok(())
+    }
+}
+
+/// Appends `s` as it is if it is JSON already, else between quotes.
+fn quote_unless_json(s: &str, is_json: bool, buf: &mut Vec<u8>) {
+    if is_json {
+        buf.extend_from_slice(s.as_bytes());
+    } else {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
     }
 }
 
@@ -364,6 +416,18 @@ mod tests {
                 String::from_utf8(serde).unwrap()
             );
         }
+        // The flagged assignments too.
+        let direct = (report.direct_user_assignments.iter()).map(|id| (*id, "direct"));
+        let ineffective = (report.ineffective.iter()).map(|f| (f.assignment, f.reason.as_str()));
+        for (id, reason) in direct.chain(ineffective) {
+            let mut buf = Vec::new();
+            writer.flagged(id, &quoted(reason), &mut buf).unwrap();
+            let json = serde_json::to_vec(&assignment_json(a, id, reason)).unwrap();
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                String::from_utf8(json).unwrap()
+            );
+        }
         rows
     }
 
@@ -425,6 +489,15 @@ principal: "Zoë 東京 \u0001"
 role: Owner
 scope: "/subscriptions/s\\1"
 eligible: true
+---
+kind: User
+name: "gone \"x\""
+enabled: false
+---
+kind: RoleAssignment
+principal: "gone \"x\""
+role: Reader
+scope: "/subscriptions/s\\1/resourceGroups/rg \"q\""
 "#;
         let entries = vec![crate::Entry {
             name: "t.yaml".into(),
@@ -432,7 +505,15 @@ eligible: true
         }];
         let a = crate::load_entries("tree", entries, &crate::Options::default()).unwrap();
         let resolved = a.tenant.role_assignments.len();
-        assert_eq!(resolved, 4, "{:#?}", a.findings);
+        assert_eq!(resolved, 5, "{:#?}", a.findings);
+        let access = Access::new(&a.tenant, jiff::Timestamp::UNIX_EPOCH);
+        let report = AccessReport::build(&access);
+        assert_eq!(
+            report.ineffective.len(),
+            1,
+            "the disabled user's assignment"
+        );
+        assert_eq!(report.direct_user_assignments.len(), 3);
         assert!(rows_agree(&a) >= 6);
     }
 }
