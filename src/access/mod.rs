@@ -253,23 +253,36 @@ impl<'t> Access<'t> {
     /// through its [`Access::memberships`], eligible ones included, and with co-administration
     /// as Owner: [`Access::grants_through`] without making the grants, for callers that keep
     /// only a few of millions.
-    pub fn reaches(
+    pub fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], f: impl FnMut(Reach)) {
+        let t = self.tenant;
+        let in_force = |a: AssignmentId| {
+            let ra = &t.role_assignments[a.index()];
+            let expired = ra.end_date_time().is_some_and(|e| e.value <= self.now);
+            (!expired).then_some((ra.role, ra.scope, ra.eligible))
+        };
+        self.reaches_by(memberships, in_force, f);
+    }
+
+    /// [`Access::reaches`], with each assignment's role, scope and eligibility read by
+    /// `in_force`: `None` for one not in force (expired). For callers that keep these facts
+    /// closer to hand than the model's assignments.
+    pub(crate) fn reaches_by(
         &self,
         memberships: &[(PrincipalId, Vec<PrincipalId>)],
+        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool)>,
         mut f: impl FnMut(Reach),
     ) {
         let t = self.tenant;
         for (through, &(holder, _)) in memberships.iter().enumerate() {
             for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
-                let ra = &t.role_assignments[a.index()];
-                if ra.end_date_time().is_some_and(|e| e.value <= self.now) {
+                let Some((role, scope, eligible)) = in_force(a) else {
                     continue;
-                }
+                };
                 f(Reach {
                     source: Source::Assignment(a),
-                    role: ra.role,
-                    scope: ra.scope,
-                    eligible: ra.eligible,
+                    role,
+                    scope,
+                    eligible,
                     through,
                 });
             }

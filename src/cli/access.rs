@@ -243,15 +243,13 @@ struct Places<'a> {
     files: Vec<Cow<'a, str>>,
     /// Each role assignment's file id and line.
     assignments: Vec<(u32, u32)>,
-    /// The path of every scope a grant can be made at (assignments' scopes, subscriptions
-    /// for co-administrators), by scope id; empty for the rest. A report names a scope on
-    /// each of millions of rows, and spelling it each time was 7% of `canopy access report`
-    /// at Azure's limits.
-    scopes: Vec<Box<str>>,
+    /// The path of every scope a grant can be made at, by scope id:
+    /// [`AccessReport::scope_paths`].
+    scopes: &'a [Box<str>],
 }
 
 impl<'a> Places<'a> {
-    fn new(a: &'a Analysis) -> Self {
+    fn new(a: &'a Analysis, scopes: &'a [Box<str>]) -> Self {
         use rayon::prelude::*;
         let mut files = Vec::new();
         for (id, f) in a.files.iter() {
@@ -268,27 +266,6 @@ impl<'a> Places<'a> {
             .map(|ra| {
                 let s = ra.scope_ref.span;
                 (s.file.0, a.files.get(s.file).line_of(s.start))
-            })
-            .collect();
-        let t = &a.tenant;
-        let mut granted_at = vec![false; t.scopes.len()];
-        let subscriptions = t.subscriptions.iter().map(|s| s.scope);
-        for s in t
-            .role_assignments
-            .iter()
-            .map(|ra| ra.scope)
-            .chain(subscriptions)
-        {
-            granted_at[s.index()] = true;
-        }
-        let scopes = granted_at
-            .par_iter()
-            .enumerate()
-            .map(|(i, &at)| match at {
-                true => t
-                    .scope_path(crate::model::ScopeId(i as u32))
-                    .into_boxed_str(),
-                false => Box::default(),
             })
             .collect();
         Places {
@@ -913,11 +890,10 @@ fn report(
 ) -> Result<(), Usage> {
     use crate::access::report::{AccessReport, POLICY_ASSIGNMENTS_WRITE, ROLE_ASSIGNMENTS_WRITE};
     use rayon::prelude::*;
-    // Side by side: each is parallel, but each has stretches on one core.
-    let (r, places) = rayon::join(|| AccessReport::build(access), || Places::new(a));
     // Not freed, as the analysis is not (`Kept`): hundreds of thousands of privileged rows
     // at Azure's limits.
-    let r = std::mem::ManuallyDrop::new(r);
+    let r = std::mem::ManuallyDrop::new(AccessReport::build(access));
+    let places = Places::new(a, r.scope_paths());
     let t = &a.tenant;
     match format {
         ReportFormat::Csv => {

@@ -390,7 +390,7 @@ mod tests {
     fn rows_agree(a: &Analysis) -> usize {
         let access = Access::new(&a.tenant, jiff::Timestamp::UNIX_EPOCH);
         let report = AccessReport::build(&access);
-        let places = Places::new(a);
+        let places = Places::new(a, report.scope_paths());
         let writer = RowWriter::new(a, &places);
         let mut rows = 0;
         for &p in report.people() {
