@@ -86,6 +86,8 @@ pub struct Reach {
     pub scope: ScopeId,
     /// Eligible (PIM): granted only once activated.
     pub eligible: bool,
+    /// The assignment carries an ABAC condition: [`Grant::conditions`] will not be empty.
+    pub conditional: bool,
     /// Which of the memberships walked holds it, by index.
     pub through: usize,
 }
@@ -258,24 +260,24 @@ impl<'t> Access<'t> {
         let in_force = |a: AssignmentId| {
             let ra = &t.role_assignments[a.index()];
             let expired = ra.end_date_time().is_some_and(|e| e.value <= self.now);
-            (!expired).then_some((ra.role, ra.scope, ra.eligible))
+            (!expired).then_some((ra.role, ra.scope, ra.eligible, ra.condition().is_some()))
         };
         self.reaches_by(memberships, in_force, f);
     }
 
-    /// [`Access::reaches`], with each assignment's role, scope and eligibility read by
-    /// `in_force`: `None` for one not in force (expired). For callers that keep these facts
-    /// closer to hand than the model's assignments.
+    /// [`Access::reaches`], with each assignment's role, scope, eligibility and whether it is
+    /// conditional read by `in_force`: `None` for one not in force (expired). For callers
+    /// that keep these facts closer to hand than the model's assignments.
     pub(crate) fn reaches_by(
         &self,
         memberships: &[(PrincipalId, Vec<PrincipalId>)],
-        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool)>,
+        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)>,
         mut f: impl FnMut(Reach),
     ) {
         let t = self.tenant;
         for (through, &(holder, _)) in memberships.iter().enumerate() {
             for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
-                let Some((role, scope, eligible)) = in_force(a) else {
+                let Some((role, scope, eligible, conditional)) = in_force(a) else {
                     continue;
                 };
                 f(Reach {
@@ -283,6 +285,7 @@ impl<'t> Access<'t> {
                     role,
                     scope,
                     eligible,
+                    conditional,
                     through,
                 });
             }
@@ -293,6 +296,7 @@ impl<'t> Access<'t> {
                         role: RoleRef::BuiltIn(owner),
                         scope: t.sub(s).scope,
                         eligible: false,
+                        conditional: false,
                         through,
                     });
                 }

@@ -77,6 +77,8 @@ struct Assigned {
     eligible: bool,
     /// Not expired.
     in_force: bool,
+    /// Carries an ABAC condition.
+    conditional: bool,
     properties: RoleProperties,
 }
 
@@ -257,6 +259,7 @@ impl<'a> AccessReport<'a> {
                 rank,
                 eligible: ra.eligible,
                 in_force: ra.end_date_time().is_none_or(|e| e.value > now),
+                conditional: ra.condition().is_some(),
                 properties: roles[&ra.role.key()],
             })
             .collect();
@@ -500,7 +503,7 @@ impl<'a> AccessReport<'a> {
     fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], f: impl FnMut(Reach)) {
         let in_force = |a: crate::model::AssignmentId| {
             let a = &self.assigned[a.index()];
-            a.in_force.then_some((a.role, a.scope, a.eligible))
+            (a.in_force).then_some((a.role, a.scope, a.eligible, a.conditional))
         };
         self.access.reaches_by(memberships, in_force, f);
     }
@@ -626,7 +629,17 @@ mod tests {
         for a in [&a, &contoso] {
             let access = Access::new(&a.tenant, now);
             let report = AccessReport::build(&access);
-            let facts = |r: Reach| (r.source, r.role.key(), r.scope, r.eligible, r.through);
+            let facts = |r: Reach| {
+                let Reach {
+                    source,
+                    role,
+                    scope,
+                    eligible,
+                    conditional,
+                    through,
+                } = r;
+                (source, role.key(), scope, eligible, conditional, through)
+            };
             let mut seen = 0;
             for &p in report.people() {
                 let memberships = access.memberships(p);
