@@ -33,21 +33,29 @@ pub(super) struct RowWriter<'a> {
     /// rare few) are written between quotes as they are, not kept twice (30 MB at Azure's
     /// limits).
     escaped_scopes: FxHashMap<u32, Box<str>>,
-    /// Every file's path as shown, by file id.
+    /// Every file's path as shown, as JSON, then `,"line":`, by file id.
     files: Vec<Box<str>>,
-    /// `"role":…,"roleId":…,"scope":` of every role, by [`RoleRef::key`], and where the
-    /// role's name as JSON ends in it.
+    /// `false,"role":…,"roleId":…,"scope":` of every role (an active row's `eligible`
+    /// value, then the role), by [`RoleRef::key`], and where the role's name as JSON ends in
+    /// it. A row is a handful of pieces copied, each a call to memcpy: pieces that always
+    /// follow one another are kept as one.
     roles: FxHashMap<u64, (Box<str>, usize)>,
 }
+
+/// The start of [`RowWriter::roles`]' pieces: an active row's `eligible` value.
+const ACTIVE: &str = "false,";
+/// The end of [`RowWriter::files`]' pieces.
+const LINE: &str = ",\"line\":";
 
 /// The pieces of a row this writer writes, each already JSON; `None` for the rows it leaves
 /// to serde_json.
 struct Pieces<'w> {
-    /// `"role":…,"roleId":…,"scope":`
+    /// `false,"role":…,"roleId":…,"scope":`
     role: &'w str,
     /// As JSON if `scope_is_json`, else a path that needs only its quotes.
     scope: &'w str,
     scope_is_json: bool,
+    /// The file's path as JSON, then `,"line":`.
     file: &'w str,
     line: u32,
 }
@@ -64,7 +72,9 @@ impl<'a> RowWriter<'a> {
             .filter(|(_, s)| s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'))
             .map(|(i, s)| (i as u32, quoted(s)))
             .collect();
-        let files = places.files.iter().map(|f| quoted(f)).collect();
+        let files = (places.files.iter())
+            .map(|f| format!("{}{LINE}", quoted(f)).into_boxed_str())
+            .collect();
         let builtins = crate::builtin::roles().iter().map(RoleRef::BuiltIn);
         let customs =
             (0..t.custom_roles.len()).map(|i| RoleRef::Custom(crate::model::RoleId(i as u32)));
@@ -77,8 +87,8 @@ impl<'a> RowWriter<'a> {
                 };
                 let id = id.map_or_else(|| "null".into(), quoted);
                 let name = quoted(t.role_name(role));
-                let fragment = format!("\"role\":{name},\"roleId\":{id},\"scope\":");
-                let name_end = "\"role\":".len() + name.len();
+                let fragment = format!("{ACTIVE}\"role\":{name},\"roleId\":{id},\"scope\":");
+                let name_end = ACTIVE.len() + "\"role\":".len() + name.len();
                 (role.key(), (fragment.into_boxed_str(), name_end))
             })
             .collect();
@@ -135,7 +145,7 @@ impl<'a> RowWriter<'a> {
         }
     }
 
-    /// Where an assignment is written: its file's path as JSON, and its line.
+    /// Where an assignment is written: its file's path as JSON then `,"line":`, and its line.
     fn place(&self, id: AssignmentId) -> Option<(&str, u32)> {
         let &(file, line) = self.places.assignments.get(id.index())?;
         Some((self.files.get(file as usize)?, line))
@@ -161,14 +171,13 @@ impl<'a> RowWriter<'a> {
         buf.extend_from_slice(b"{\"principal\":");
         buf.extend_from_slice(self.principal(ra.principal).as_bytes());
         buf.extend_from_slice(b",\"role\":");
-        buf.extend_from_slice(&role.as_bytes()["\"role\":".len()..*name_end]);
+        buf.extend_from_slice(&role.as_bytes()[ACTIVE.len() + "\"role\":".len()..*name_end]);
         buf.extend_from_slice(b",\"scope\":");
         quote_unless_json(scope, scope_is_json, buf);
         buf.extend_from_slice(b",\"reason\":");
         buf.extend_from_slice(reason.as_bytes());
         buf.extend_from_slice(b",\"file\":");
         buf.extend_from_slice(file.as_bytes());
-        buf.extend_from_slice(b",\"line\":");
         buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
         buf.push(b'}');
         Ok(())
@@ -218,12 +227,16 @@ impl<'a> RowWriter<'a> {
 
     /// The rest of a row after its head, `via` written by `via`.
     fn body(pieces: &Pieces, eligible: bool, via: impl FnOnce(&mut Vec<u8>), buf: &mut Vec<u8>) {
-        buf.extend_from_slice(if eligible { b"true," } else { b"false," });
-        buf.extend_from_slice(pieces.role.as_bytes());
+        match eligible {
+            false => buf.extend_from_slice(pieces.role.as_bytes()),
+            true => {
+                buf.extend_from_slice(b"true,");
+                buf.extend_from_slice(&pieces.role.as_bytes()[ACTIVE.len()..]);
+            }
+        }
         quote_unless_json(pieces.scope, pieces.scope_is_json, buf);
         via(buf);
         buf.extend_from_slice(pieces.file.as_bytes());
-        buf.extend_from_slice(b",\"line\":");
         buf.extend_from_slice(itoa::Buffer::new().format(pieces.line).as_bytes());
         buf.push(b'}');
     }
@@ -256,7 +269,8 @@ impl<'a> RowWriter<'a> {
         if reaches.is_empty() {
             return Ok(());
         }
-        let mut head = Vec::new();
+        // The separator and the person's head, one piece copied into each row.
+        let mut head = separator.to_vec();
         self.head(p, &mut head);
         // Each membership's `via`, made when first needed: most memberships hold no role.
         let mut vias: Vec<Option<Vec<u8>>> = vec![None; memberships.len()];
@@ -275,8 +289,8 @@ impl<'a> RowWriter<'a> {
             .fold(0u8, |x, p| x ^ p.scope.as_bytes()[0]);
         std::hint::black_box(touched);
         for (reach, pieces) in reaches.into_iter().zip(pieces) {
-            buf.extend_from_slice(separator);
             let Some(pieces) = pieces else {
+                buf.extend_from_slice(separator);
                 let row = Row {
                     principal: p,
                     grant: report.access().grant(reach, paths.of(reach.through)),
