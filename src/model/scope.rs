@@ -191,23 +191,7 @@ fn push_resource_path(out: &mut String, resource_type: &str, name: &str) {
 impl Tenant {
     /// The resource of a group with this type and name, case-insensitively.
     pub(crate) fn find_resource(&self, rg: RgId, resource_type: &str, name: &str) -> Option<ResId> {
-        self.find_resource_hashed(
-            rg,
-            resource_type,
-            name,
-            resource_name_hash(resource_type, name),
-        )
-    }
-
-    /// [`Tenant::find_resource`] with the [`resource_name_hash`] already computed.
-    pub(crate) fn find_resource_hashed(
-        &self,
-        rg: RgId,
-        resource_type: &str,
-        name: &str,
-        name_hash: u64,
-    ) -> Option<ResId> {
-        let hash = resource_hash(rg, name_hash);
+        let hash = resource_hash(rg, resource_name_hash(resource_type, name));
         self.index
             .resources
             .find(hash, |id| {
