@@ -39,10 +39,10 @@ pub struct AccessReport<'a> {
     people: Vec<PrincipalId>,
     /// The path of every scope a grant is made at, by scope id; empty for the rest.
     scope_paths: Vec<Box<str>>,
-    /// The place of each grant in a person's rows, by [`Grant::source`]: role assignments by
-    /// id, then co-administrators' Owner by subscription. Equal for equal (scope path, role
-    /// name, eligible), so a stable sort by it keeps ties in the order they were found.
-    grant_rank: Vec<u32>,
+    /// The place in a person's rows of co-administration's Owner, by subscription; role
+    /// assignments' are in [`Assigned::rank`]. Ranked with the assignments' (see
+    /// [`AccessReport::rank`]).
+    co_administrator_rank: Vec<u32>,
     /// What the rows read of each role assignment, by id.
     assigned: Vec<Assigned>,
     /// How many people hold any access.
@@ -72,7 +72,7 @@ pub struct AccessReport<'a> {
 struct Assigned {
     role: RoleRef,
     scope: ScopeId,
-    /// Its place in its holder's rows, as [`AccessReport::grant_rank`].
+    /// Its place in its holder's rows, as [`AccessReport::rank`].
     rank: u32,
     eligible: bool,
     /// Not expired.
@@ -228,17 +228,19 @@ impl<'a> AccessReport<'a> {
         let owner = builtin::role_by_name("Owner").map(RoleRef::BuiltIn);
         let assignments = t.role_assignments.len();
         let sources = assignments + t.subscriptions.len();
-        let grant_rank = dense_ranks(sources, 0..sources, |i| match t.role_assignments.get(i) {
-            Some(ra) => (
-                scope_rank[ra.scope.index()],
-                t.role_name(ra.role),
-                ra.eligible,
-            ),
-            None => {
-                let sub = &t.subscriptions[i - assignments];
-                (scope_rank[sub.scope.index()], "Owner", false)
-            }
-        });
+        let mut grant_rank =
+            dense_ranks(sources, 0..sources, |i| match t.role_assignments.get(i) {
+                Some(ra) => (
+                    scope_rank[ra.scope.index()],
+                    t.role_name(ra.role),
+                    ra.eligible,
+                ),
+                None => {
+                    let sub = &t.subscriptions[i - assignments];
+                    (scope_rank[sub.scope.index()], "Owner", false)
+                }
+            });
+        let co_administrator_rank = grant_rank.split_off(assignments);
         // Role properties, once per role assigned, in parallel: whether a role can write
         // anything is a scan of every published operation.
         let mut roles: FxHashMap<u64, RoleRef> = FxHashMap::default();
@@ -267,7 +269,7 @@ impl<'a> AccessReport<'a> {
             access,
             people,
             scope_paths,
-            grant_rank,
+            co_administrator_rank,
             assigned,
             principals: 0,
             effective_roles: 0,
@@ -508,13 +510,12 @@ impl<'a> AccessReport<'a> {
         self.access.reaches_by(memberships, in_force, f);
     }
 
-    /// A grant's place in its holder's rows.
+    /// A grant's place in its holder's rows: equal for equal (scope path, role name,
+    /// eligible), so a stable sort by it keeps ties in the order they were found.
     fn rank(&self, source: Source) -> u32 {
         match source {
             Source::Assignment(a) => self.assigned[a.index()].rank,
-            Source::CoAdministrator(s) => {
-                self.grant_rank[self.access.tenant.role_assignments.len() + s.index()]
-            }
+            Source::CoAdministrator(s) => self.co_administrator_rank[s.index()],
         }
     }
 
