@@ -2,7 +2,7 @@
 //! indexed case-insensitively, every reference resolved to an index or reported.
 
 use super::principal_index::PrincipalIndex;
-use super::scope::{ScopeId, ScopeKind, resource_name_hash, resource_pairs_up};
+use super::scope::{ScopeId, ScopeKind, by_name_key, resource_name_hash, resource_pairs_up};
 use super::*;
 use crate::diag::{Code, Finding};
 use crate::load::kinds::{Doc, PrincipalDoc, SubscriptionDoc};
@@ -79,7 +79,6 @@ fn resolve_all(docs: impl IntoIterator<Item = Doc>, findings: &mut Vec<Finding>)
     t.resource_groups.reserve_exact(groups);
     t.resources.reserve_exact(resources);
     t.scopes.reserve(subs.len() + groups + resources);
-    t.index.resources.reserve(resources, |_| 0); // empty: nothing to rehash
     t.index.rgs.reserve(groups);
     t.principals.reserve_exact(principals.len());
     let prepared = subs.par_iter().map(prepare_subscription).collect();
@@ -503,6 +502,8 @@ struct PreparedSub {
 struct PreparedGroup {
     key: Box<str>,
     resources: Vec<PreparedResource>,
+    /// The group's index of its resources by type and name (see [`ResourceGroup::by_name`]).
+    by_name: Box<[(u32, u32)]>,
 }
 
 /// What the serial pass does with one resource of a group.
@@ -510,8 +511,8 @@ struct PreparedGroup {
 enum PreparedResource {
     /// Its type and name do not pair up: reported, not added.
     Unpaired,
-    /// The first of its type and name in its group: added, with its [`resource_name_hash`].
-    First(u64),
+    /// The first of its type and name in its group: added.
+    First,
     /// Its type and name repeat those of the group's `n`th added resource: reported.
     Repeat(usize),
 }
@@ -560,13 +561,20 @@ fn prepare_subscription(s: &SubscriptionDoc) -> PreparedSub {
                     Some(k) => PreparedResource::Repeat(k),
                     None => {
                         added.push((hash, i));
-                        PreparedResource::First(hash)
+                        PreparedResource::First
                     }
                 });
             }
+            // Added resources take the group's next ids in order, so the `k`th added is the
+            // group's `k`th resource.
+            let mut by_name: Box<[(u32, u32)]> = (added.iter().enumerate())
+                .map(|(k, &(hash, _))| (by_name_key(hash), k as u32))
+                .collect();
+            by_name.sort_unstable();
             PreparedGroup {
                 key: key(&rg.name.value),
                 resources,
+                by_name,
             }
         })
         .collect();
@@ -674,10 +682,10 @@ fn add_subscription(
         let rg_scope = t.scopes.add(ScopeKind::ResourceGroup(rg_id));
         t.scopes.set_parent(rg_scope, scope);
         t.index.rgs.insert(rg_key, rg_id);
-        let mut res_ids: Vec<ResId> = Vec::new();
+        let mut res_ids: Vec<ResId> = Vec::with_capacity(prepared.by_name.len());
         for (r, prepared) in rg.resources.into_iter().zip(prepared.resources) {
-            let name_hash = match prepared {
-                PreparedResource::First(hash) => hash,
+            match prepared {
+                PreparedResource::First => {}
                 PreparedResource::Repeat(k) => {
                     let first = &t.resources[res_ids[k].index()];
                     findings.push(duplicate("resource", &r.name, &first.name));
@@ -698,7 +706,7 @@ fn add_subscription(
                     );
                     continue;
                 }
-            };
+            }
             let res_id = ResId(t.resources.len() as u32);
             let res_scope = t.scopes.add(ScopeKind::Resource(res_id));
             t.scopes.set_parent(res_scope, rg_scope);
@@ -712,7 +720,6 @@ fn add_subscription(
                 tags: r.tags.into_boxed_slice(),
                 scope: res_scope,
             });
-            t.index_resource(res_id, name_hash);
             res_ids.push(res_id);
         }
         t.resource_groups.push(ResourceGroup {
@@ -722,6 +729,7 @@ fn add_subscription(
             tags: rg.tags.into_boxed_slice(),
             scope: rg_scope,
             resources: res_ids,
+            by_name: prepared.by_name,
         });
         rg_ids.push(rg_id);
     }
@@ -1414,6 +1422,25 @@ mod tests {
         // The group holds the other three, in order.
         let names: Vec<&str> = t.resources.iter().map(|r| r.name.value.as_str()).collect();
         assert_eq!(names, ["vm1", "vm2", "vm1"]);
+        // Each resolves through its group's index, past the resources not added, whatever
+        // the case of its type and name.
+        let rg = "/subscriptions/s1/resourceGroups/RG/providers/";
+        for (path, i) in [
+            ("MICROSOFT.COMPUTE/virtualMachines/VM1", 0),
+            ("Microsoft.Compute/virtualmachines/vm2", 1),
+            ("microsoft.network/networkInterfaces/VM1", 2),
+        ] {
+            let scope = t.resolve_scope(&format!("{rg}{path}"));
+            assert_eq!(scope, Ok(t.resources[i].scope), "{path}");
+        }
+        assert!(
+            t.resolve_scope(&format!("{rg}Microsoft.Compute/virtualMachines/vm3"))
+                .is_err()
+        );
+        assert!(
+            t.resolve_scope(&format!("{rg}Microsoft.Compute/disks/vm1"))
+                .is_err()
+        );
     }
 
     /// The same in a group large enough to be searched through a table.
@@ -1444,5 +1471,10 @@ mod tests {
             assert_eq!(here, first.to_uppercase(), "{f:?}");
             assert_ne!(here, first);
         }
+        let vm = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines";
+        for (i, r) in t.resources.iter().enumerate() {
+            assert_eq!(t.resolve_scope(&format!("{vm}/VM{i}")), Ok(r.scope));
+        }
+        assert!(t.resolve_scope(&format!("{vm}/vm20")).is_err());
     }
 }

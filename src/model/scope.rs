@@ -127,14 +127,10 @@ pub struct ScopeIndex {
     /// By name and by subscription ID.
     pub(crate) subs: FxHashMap<Box<str>, SubId>,
     pub(crate) rgs: FxHashMap<(SubId, Box<str>), RgId>,
-    /// By resource group, type and name, case-insensitively: keyed by [`resource_hash`]
-    /// and holding only ids, a match confirmed against the resource itself (see
-    /// [`crate::fold`]). Lowercase copies of the keys were about 60 MB at Azure's limits.
-    pub(crate) resources: hashbrown::HashTable<ResId>,
+    // Resources are indexed by their group: `ResourceGroup::by_name`.
 }
 
-/// The hash of a resource's type and name, case-insensitively: the part of its index key
-/// that resolving computes in parallel, before the resource group has its id.
+/// The hash of a resource's type and name, case-insensitively.
 pub(crate) fn resource_name_hash(resource_type: &str, name: &str) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
@@ -143,13 +139,11 @@ pub(crate) fn resource_name_hash(resource_type: &str, name: &str) -> u64 {
     h.finish()
 }
 
-/// A resource's key in [`ScopeIndex::resources`]: its group and [`resource_name_hash`].
-pub(crate) fn resource_hash(rg: RgId, name_hash: u64) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write_u64(name_hash);
-    h.write_u32(rg.0);
-    h.finish()
+/// A resource's key in its group's index ([`super::ResourceGroup::by_name`]): the high half
+/// of its [`resource_name_hash`], FxHash's best mixed bits. Lowercase copies of the names were
+/// about 60 MB at Azure's limits; half a hash is 4 bytes.
+pub(crate) fn by_name_key(name_hash: u64) -> u32 {
+    (name_hash >> 32) as u32
 }
 
 /// Why a scope string does not name a scope of the tree.
@@ -191,30 +185,17 @@ fn push_resource_path(out: &mut String, resource_type: &str, name: &str) {
 impl Tenant {
     /// The resource of a group with this type and name, case-insensitively.
     pub(crate) fn find_resource(&self, rg: RgId, resource_type: &str, name: &str) -> Option<ResId> {
-        let hash = resource_hash(rg, resource_name_hash(resource_type, name));
-        self.index
-            .resources
-            .find(hash, |id| {
+        let group = &self.resource_groups[rg.index()];
+        let key = by_name_key(resource_name_hash(resource_type, name));
+        let first = group.by_name.partition_point(|&(k, _)| k < key);
+        (group.by_name[first..].iter())
+            .take_while(|&&(k, _)| k == key)
+            .map(|&(_, place)| group.resources[place as usize])
+            .find(|id| {
                 let r = &self.resources[id.index()];
-                r.resource_group == rg
-                    && crate::fold::eq_fold(self.word(r.resource_type.value), resource_type)
+                crate::fold::eq_fold(self.word(r.resource_type.value), resource_type)
                     && crate::fold::eq_fold(&r.name.value, name)
             })
-            .copied()
-    }
-
-    /// Indexes a resource already in [`Tenant::resources`].
-    pub(crate) fn index_resource(&mut self, id: ResId, name_hash: u64) {
-        let (resources, words) = (&self.resources, &self.words);
-        let rehash = |id: &ResId| {
-            let r = &resources[id.index()];
-            resource_hash(
-                r.resource_group,
-                resource_name_hash(words.get(r.resource_type.value), &r.name.value),
-            )
-        };
-        let hash = resource_hash(resources[id.index()].resource_group, name_hash);
-        self.index.resources.insert_unique(hash, id, rehash);
     }
 }
 
