@@ -287,32 +287,43 @@ impl<'t> Access<'t> {
         in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)>,
         mut f: impl FnMut(Reach),
     ) {
-        let t = self.tenant;
         for (through, &(holder, _)) in memberships.iter().enumerate() {
-            for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
-                let Some((role, scope, eligible, conditional)) = in_force(a) else {
-                    continue;
-                };
+            self.holder_reaches_by(holder, through, &in_force, &mut f);
+        }
+    }
+
+    /// [`Access::reaches_by`] of one membership: what is granted to `holder` itself, each
+    /// [`Reach`] marked as coming `through` the membership of that number.
+    pub(crate) fn holder_reaches_by(
+        &self,
+        holder: PrincipalId,
+        through: usize,
+        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)>,
+        mut f: impl FnMut(Reach),
+    ) {
+        for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
+            let Some((role, scope, eligible, conditional)) = in_force(a) else {
+                continue;
+            };
+            f(Reach {
+                source: Source::Assignment(a),
+                role,
+                scope,
+                eligible,
+                conditional,
+                through,
+            });
+        }
+        for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
+            if let Some(owner) = builtin::role_by_name("Owner") {
                 f(Reach {
-                    source: Source::Assignment(a),
-                    role,
-                    scope,
-                    eligible,
-                    conditional,
+                    source: Source::CoAdministrator(s),
+                    role: RoleRef::BuiltIn(owner),
+                    scope: self.tenant.sub(s).scope,
+                    eligible: false,
+                    conditional: false,
                     through,
                 });
-            }
-            for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
-                if let Some(owner) = builtin::role_by_name("Owner") {
-                    f(Reach {
-                        source: Source::CoAdministrator(s),
-                        role: RoleRef::BuiltIn(owner),
-                        scope: t.sub(s).scope,
-                        eligible: false,
-                        conditional: false,
-                        through,
-                    });
-                }
             }
         }
     }

@@ -45,6 +45,8 @@ pub struct AccessReport<'a> {
     co_administrator_rank: Vec<u32>,
     /// What the rows read of each role assignment, by id.
     assigned: Vec<Assigned>,
+    /// What each principal's own grants add to the figures of those who hold it, by id.
+    holders: Vec<Holder>,
     /// How many people hold any access.
     pub principals: usize,
     /// How many rows there are.
@@ -99,6 +101,30 @@ impl RoleProperties {
             owner: t.role_name(role).eq_ignore_ascii_case("Owner"),
             writes: can_write(t, role),
         }
+    }
+}
+
+/// What one principal's own grants add to the figures of everyone who holds it (itself, or
+/// its groups' members): the first pass over people adds these up per membership and walks
+/// a holder's grants only when some may be privileged, rather than reading millions of
+/// grants one by one.
+#[derive(Clone, Copy, Default)]
+struct Holder {
+    /// Grants in force: rows, one per person who holds it.
+    rows: u32,
+    /// Of which eligible (PIM).
+    eligible: u32,
+    /// An active one is Owner, or can assign roles or policy: privileged for anyone.
+    privileged: bool,
+    /// An active one can write: privileged for guests and service principals.
+    writes: bool,
+}
+
+impl RoleProperties {
+    /// Whether an active grant of this role is privileged for a person, `external` if a guest
+    /// or a service principal.
+    fn privileged(self, external: bool) -> bool {
+        self.owner || self.assign_roles || self.assign_policy || (self.writes && external)
     }
 }
 
@@ -271,6 +297,7 @@ impl<'a> AccessReport<'a> {
             scope_paths,
             co_administrator_rank,
             assigned,
+            holders: Vec::new(),
             principals: 0,
             effective_roles: 0,
             eligible: 0,
@@ -294,6 +321,27 @@ impl<'a> AccessReport<'a> {
             .map(|scope| (scope, subscriptions_at_or_below(t, scope)))
             .collect();
 
+        let properties = |source: Source| match source {
+            Source::Assignment(a) => report.assigned[a.index()].properties,
+            Source::CoAdministrator(_) => co_administrator,
+        };
+        let holders: Vec<Holder> = (0..t.principals.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut holder = Holder::default();
+                report.holder_reaches(PrincipalId(i as u32), 0, |reach| {
+                    holder.rows += 1;
+                    if reach.eligible {
+                        holder.eligible += 1;
+                        return;
+                    }
+                    let role = properties(reach.source);
+                    holder.privileged |= role.privileged(false);
+                    holder.writes |= role.writes;
+                });
+                holder
+            })
+            .collect();
         // Every person's rows, counted in parallel, a run of people per task. Only the
         // privileged ones are made into rows and kept: the rest are made again when written.
         let tallies: Vec<Tally> = report
@@ -308,21 +356,21 @@ impl<'a> AccessReport<'a> {
                     let memberships = access.memberships(p);
                     let before = tally.effective_roles;
                     privileged.clear();
-                    report.reaches(&memberships, |reach| {
-                        tally.effective_roles += 1;
-                        if reach.eligible {
-                            tally.eligible += 1;
-                            return;
+                    for (through, &(holder, _)) in memberships.iter().enumerate() {
+                        let figures = holders[holder.index()];
+                        tally.effective_roles += figures.rows as usize;
+                        tally.eligible += figures.eligible as usize;
+                        if !(figures.privileged || (figures.writes && external)) {
+                            continue;
                         }
-                        let role = match reach.source {
-                            Source::Assignment(a) => report.assigned[a.index()].properties,
-                            Source::CoAdministrator(_) => co_administrator,
-                        };
-                        let writes = role.writes && external;
-                        if role.owner || role.assign_roles || role.assign_policy || writes {
-                            privileged.push((report.rank(reach.source), reach, role));
-                        }
-                    });
+                        // In the order `reaches` finds them, as the person's rows are.
+                        report.holder_reaches(holder, through, |reach| {
+                            let role = properties(reach.source);
+                            if !reach.eligible && role.privileged(external) {
+                                privileged.push((report.rank(reach.source), reach, role));
+                            }
+                        });
+                    }
                     tally.principals += usize::from(tally.effective_roles > before);
                     // In the order of the person's rows.
                     privileged.sort_by_key(|(rank, ..)| *rank);
@@ -356,6 +404,7 @@ impl<'a> AccessReport<'a> {
                 tally
             })
             .collect();
+        report.holders = holders;
         // Each subscription's owners in the order found: people's order, then each person's
         // rows.
         let by_subscription = crate::model::Rows::new(
@@ -476,7 +525,10 @@ impl<'a> AccessReport<'a> {
     /// person, a few dozen each, not as one list of millions.
     pub fn reaches_of(&self, p: PrincipalId) -> (Vec<(PrincipalId, Vec<PrincipalId>)>, Vec<Reach>) {
         let memberships = self.access.memberships(p);
-        let mut reaches = Vec::new();
+        let rows = memberships
+            .iter()
+            .map(|(h, _)| self.holders[h.index()].rows);
+        let mut reaches = Vec::with_capacity(rows.sum::<u32>() as usize);
         self.reaches(&memberships, |reach| reaches.push(reach));
         // By rank, ties in the order found: one integer each to sort, not a lookup per
         // comparison.
@@ -503,11 +555,18 @@ impl<'a> AccessReport<'a> {
 
     /// [`Access::reaches`], read from the report's own record of each assignment.
     fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], f: impl FnMut(Reach)) {
-        let in_force = |a: crate::model::AssignmentId| {
-            let a = &self.assigned[a.index()];
-            (a.in_force).then_some((a.role, a.scope, a.eligible, a.conditional))
-        };
-        self.access.reaches_by(memberships, in_force, f);
+        self.access.reaches_by(memberships, |a| self.in_force(a), f);
+    }
+
+    /// [`Access::holder_reaches_by`], read from the report's own record of each assignment.
+    fn holder_reaches(&self, holder: PrincipalId, through: usize, f: impl FnMut(Reach)) {
+        (self.access).holder_reaches_by(holder, through, |a| self.in_force(a), f);
+    }
+
+    /// An assignment's role, scope, eligibility and whether it is conditional, if in force.
+    fn in_force(&self, a: crate::model::AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)> {
+        let a = &self.assigned[a.index()];
+        (a.in_force).then_some((a.role, a.scope, a.eligible, a.conditional))
     }
 
     /// A grant's place in its holder's rows: equal for equal (scope path, role name,
@@ -651,6 +710,66 @@ mod tests {
                 seen += own.len();
             }
             assert!(seen >= 3, "{seen}");
+        }
+    }
+
+    /// The figures and the privileged lists, added up per holder, are what counting every
+    /// person's rows one by one gives: through groups, eligible and expired grants, guests
+    /// and service principals who can write, co-administration.
+    #[test]
+    fn figures_added_up_by_holder_are_the_rows_counted() {
+        let tree = "kind: ManagementGroup\nname: root\n---\nkind: User\nname: u\n---\n\
+                    kind: User\nname: guest\nuserType: Guest\n---\n\
+                    kind: ServicePrincipal\nname: app\n---\n\
+                    kind: Group\nname: g\nmembers: [u, guest, app]\n---\n\
+                    kind: User\nname: v\n---\n\
+                    kind: Subscription\nname: s\ncoAdministrators: [v]\n---\n\
+                    kind: RoleAssignment\nprincipal: g\nrole: Contributor\nscope: /subscriptions/s\n---\n\
+                    kind: RoleAssignment\nprincipal: g\nrole: Reader\nscope: /\n---\n\
+                    kind: RoleAssignment\nprincipal: guest\nrole: User Access Administrator\nscope: /\n---\n\
+                    kind: RoleAssignment\nprincipal: app\nrole: Owner\nscope: /\neligible: true\n---\n\
+                    kind: RoleAssignment\nprincipal: u\nrole: Owner\nscope: /\n\
+                    endDateTime: 2025-01-01T00:00:00Z\n---\n\
+                    kind: RoleAssignment\nprincipal: u\nrole: Resource Policy Contributor\nscope: /\n";
+        let entries = vec![crate::Entry {
+            name: "t.yaml".into(),
+            bytes: tree.as_bytes().to_vec(),
+        }];
+        let a = crate::load_entries("tree", entries, &crate::Options::default()).unwrap();
+        assert_eq!(a.tenant.role_assignments.len(), 6, "{:#?}", a.findings);
+        let contoso = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso");
+        let contoso = crate::load_with(contoso, &crate::Options::default()).unwrap();
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        for a in [&a, &contoso] {
+            let t = &a.tenant;
+            let access = Access::new(t, now);
+            let report = AccessReport::build(&access);
+            let (mut rows, mut eligible, mut principals) = (0, 0, 0);
+            let (mut roles, mut policy, mut writers) = (Vec::new(), Vec::new(), Vec::new());
+            for &p in report.people() {
+                let person = t.principal(p);
+                let external = person.guest || person.kind == PrincipalKind::ServicePrincipal;
+                let mine = report.rows_of(p);
+                rows += mine.len();
+                eligible += mine.iter().filter(|r| r.eligible).count();
+                principals += usize::from(!mine.is_empty());
+                for r in mine.iter().filter(|r| !r.eligible) {
+                    let role = RoleProperties::of(t, r.grant.role);
+                    let key = (p, r.grant.source);
+                    role.assign_roles.then(|| roles.push(key));
+                    role.assign_policy.then(|| policy.push(key));
+                    (role.writes && external).then(|| writers.push(key));
+                }
+            }
+            let figures = (report.effective_roles, report.eligible, report.principals);
+            assert_eq!(figures, (rows, eligible, principals));
+            let keys = |rows: &[Row]| -> Vec<_> {
+                rows.iter().map(|r| (r.principal, r.grant.source)).collect()
+            };
+            assert_eq!(keys(&report.can_assign_roles), roles);
+            assert_eq!(keys(&report.can_assign_policy), policy);
+            assert_eq!(keys(&report.external_writers), writers);
+            assert!(!roles.is_empty() && !policy.is_empty() && !writers.is_empty());
         }
     }
 
