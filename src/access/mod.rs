@@ -187,7 +187,8 @@ impl<'t> Access<'t> {
         // principal (clearing 100,000 flags for each was 12 GB of memset at Azure's limits);
         // and each path is made at its final size.
         const FEW: usize = 32;
-        let mut out = vec![(p, vec![p])];
+        let mut out = Vec::with_capacity(8);
+        out.push((p, vec![p]));
         let mut seen: Option<rustc_hash::FxHashSet<PrincipalId>> = None;
         let mut next = 0;
         while let Some(&(q, _)) = out.get(next) {

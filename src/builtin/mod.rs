@@ -78,6 +78,15 @@ pub fn roles() -> &'static [BuiltinRole] {
     catalogue::ROLES
 }
 
+/// A built-in role's place in [`roles`], from its address in that one static array: for
+/// tables by role read on every row of a report, where hashing the role was 1.3% of `canopy
+/// access report`. `None` for a role not of the catalogue.
+pub fn role_index(role: &BuiltinRole) -> Option<usize> {
+    let offset = (role as *const BuiltinRole as usize).wrapping_sub(roles().as_ptr() as usize);
+    let i = offset / std::mem::size_of::<BuiltinRole>();
+    roles().get(i).filter(|r| std::ptr::eq(*r, role)).map(|_| i)
+}
+
 /// The built-in role with this name, compared case-insensitively (as Azure does).
 pub fn role_by_name(name: &str) -> Option<&'static BuiltinRole> {
     lookup(&ROLES_BY_NAME, name)
@@ -217,6 +226,17 @@ mod tests {
     use super::*;
 
     const READER_ID: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+
+    /// Every role of the catalogue is found at its own place; an equal copy held elsewhere is
+    /// not of the catalogue.
+    #[test]
+    fn a_role_index_is_its_place_in_the_catalogue() {
+        for (i, r) in roles().iter().enumerate() {
+            assert_eq!(role_index(r), Some(i), "{}", r.name);
+        }
+        let copy = roles()[3];
+        assert_eq!(role_index(&copy), None);
+    }
 
     #[test]
     fn resource_types_are_spelled_as_the_operations_spell_them() {

@@ -36,10 +36,11 @@ pub(super) struct RowWriter<'a> {
     /// Every file's path as shown, as JSON, then `,"line":`, by file id.
     files: Vec<Box<str>>,
     /// `false,"role":…,"roleId":…,"scope":` of every role (an active row's `eligible`
-    /// value, then the role), by [`RoleRef::key`], and where the role's name as JSON ends in
-    /// it. A row is a handful of pieces copied, each a call to memcpy: pieces that always
-    /// follow one another are kept as one.
-    roles: FxHashMap<u64, (Box<str>, usize)>,
+    /// value, then the role), built-in roles in catalogue order then custom roles by id (see
+    /// [`RowWriter::role`]), and where the role's name as JSON ends in it. A row is a handful
+    /// of pieces copied, each a call to memcpy: pieces that always follow one another are
+    /// kept as one.
+    roles: Vec<(Box<str>, usize)>,
 }
 
 /// The start of [`RowWriter::roles`]' pieces: an active row's `eligible` value.
@@ -89,7 +90,7 @@ impl<'a> RowWriter<'a> {
                 let name = quoted(t.role_name(role));
                 let fragment = format!("{ACTIVE}\"role\":{name},\"roleId\":{id},\"scope\":");
                 let name_end = ACTIVE.len() + "\"role\":".len() + name.len();
-                (role.key(), (fragment.into_boxed_str(), name_end))
+                (fragment.into_boxed_str(), name_end)
             })
             .collect();
         RowWriter {
@@ -100,6 +101,15 @@ impl<'a> RowWriter<'a> {
             files,
             roles,
         }
+    }
+
+    /// A role's piece in [`RowWriter::roles`], and where its name ends in it.
+    fn role(&self, role: RoleRef) -> Option<&(Box<str>, usize)> {
+        let i = match role {
+            RoleRef::BuiltIn(r) => crate::builtin::role_index(r)?,
+            RoleRef::Custom(id) => crate::builtin::roles().len() + id.index(),
+        };
+        self.roles.get(i)
     }
 
     /// A principal's name as JSON.
@@ -127,7 +137,7 @@ impl<'a> RowWriter<'a> {
         let (scope, scope_is_json) = self.scope(scope)?;
         let (file, line) = self.place(id)?;
         Some(Pieces {
-            role: &self.roles.get(&role.key())?.0,
+            role: &self.role(role)?.0,
             scope,
             scope_is_json,
             file,
@@ -162,7 +172,7 @@ impl<'a> RowWriter<'a> {
         buf: &mut Vec<u8>,
     ) -> serde_json::Result<()> {
         let ra = &self.a.tenant.role_assignments[id.index()];
-        let pieces = (self.roles.get(&ra.role.key()))
+        let pieces = (self.role(ra.role))
             .zip(self.scope(ra.scope))
             .zip(self.place(id));
         let Some((((role, name_end), (scope, scope_is_json)), (file, line))) = pieces else {
