@@ -664,6 +664,32 @@ mod tests {
         assert!(!reads_only(&t, owner) && can_write(&t, owner));
     }
 
+    /// A one-file tree holding `assignments` role assignments (all resolved), the bundled
+    /// example, and a time to ask at.
+    fn tree_and_contoso(
+        tree: &str,
+        assignments: usize,
+    ) -> (crate::Analysis, crate::Analysis, jiff::Timestamp) {
+        let entries = vec![crate::Entry {
+            name: "t.yaml".into(),
+            bytes: tree.as_bytes().to_vec(),
+        }];
+        let a = crate::load_entries("tree", entries, &crate::Options::default()).unwrap();
+        assert_eq!(
+            a.tenant.role_assignments.len(),
+            assignments,
+            "{:#?}",
+            a.findings
+        );
+        let contoso = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso");
+        let contoso = crate::load_with(contoso, &crate::Options::default()).unwrap();
+        (
+            a,
+            contoso,
+            jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        )
+    }
+
     /// The report's own record of each assignment yields the same reaches, in the same
     /// order, as the model's: expired, eligible, through groups, co-administration.
     #[test]
@@ -677,15 +703,7 @@ mod tests {
                     endDateTime: 2099-01-01T00:00:00Z\n---\n\
                     kind: RoleAssignment\nprincipal: g\nrole: Owner\nscope: /\neligible: true\n---\n\
                     kind: RoleAssignment\nprincipal: g\nrole: Reader\nscope: /subscriptions/s\n";
-        let entries = vec![crate::Entry {
-            name: "t.yaml".into(),
-            bytes: tree.as_bytes().to_vec(),
-        }];
-        let a = crate::load_entries("tree", entries, &crate::Options::default()).unwrap();
-        assert_eq!(a.tenant.role_assignments.len(), 4, "{:#?}", a.findings);
-        let contoso = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso");
-        let contoso = crate::load_with(contoso, &crate::Options::default()).unwrap();
-        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let (a, contoso, now) = tree_and_contoso(tree, 4);
         for a in [&a, &contoso] {
             let access = Access::new(&a.tenant, now);
             let report = AccessReport::build(&access);
@@ -731,15 +749,7 @@ mod tests {
                     kind: RoleAssignment\nprincipal: u\nrole: Owner\nscope: /\n\
                     endDateTime: 2025-01-01T00:00:00Z\n---\n\
                     kind: RoleAssignment\nprincipal: u\nrole: Resource Policy Contributor\nscope: /\n";
-        let entries = vec![crate::Entry {
-            name: "t.yaml".into(),
-            bytes: tree.as_bytes().to_vec(),
-        }];
-        let a = crate::load_entries("tree", entries, &crate::Options::default()).unwrap();
-        assert_eq!(a.tenant.role_assignments.len(), 6, "{:#?}", a.findings);
-        let contoso = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contoso");
-        let contoso = crate::load_with(contoso, &crate::Options::default()).unwrap();
-        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let (a, contoso, now) = tree_and_contoso(tree, 6);
         for a in [&a, &contoso] {
             let t = &a.tenant;
             let access = Access::new(t, now);

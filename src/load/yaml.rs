@@ -147,8 +147,9 @@ pub fn split_documents(text: &str) -> Vec<Chunk> {
     while here < bytes.len() {
         let next = memchr::memchr(b'\n', &bytes[here..]).map_or(bytes.len(), |i| here + i + 1);
         // Inside a document's content, only a line that may be a marker or a directive (or
-        // begins with a byte order mark) changes anything: the rest are skipped unread. The
-        // whole-line steps below were a tenth of parsing at Azure's limits.
+        // begins with a byte order mark) changes anything: the rest are skipped once their
+        // line break is found. Reading every line whole was 3-4% of `canopy check`'s CPU at
+        // Azure's limits.
         if !split.steady() || matches!(bytes[here], b'-' | b'.' | b'%' | 0xEF) {
             split.line(&text[here..next], here);
         }
