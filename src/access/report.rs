@@ -84,10 +84,6 @@ impl RowRuns {
         self.0.iter().flatten()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.iter().map(Vec::len).sum()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -134,6 +130,22 @@ impl RoleProperties {
             writes: can_write(t, role),
         }
     }
+
+    /// Whether an active grant of this role is privileged for a person, `external` if a guest
+    /// or a service principal.
+    fn privileged(self, external: bool) -> bool {
+        self.owner || self.assign_roles || self.assign_policy || (self.writes && external)
+    }
+
+    /// What either role has: privileged for a person where either one is.
+    fn either(self, other: Self) -> Self {
+        RoleProperties {
+            assign_roles: self.assign_roles || other.assign_roles,
+            assign_policy: self.assign_policy || other.assign_policy,
+            owner: self.owner || other.owner,
+            writes: self.writes || other.writes,
+        }
+    }
 }
 
 /// What one principal's own grants add to the figures of everyone who holds it (itself, or
@@ -146,18 +158,9 @@ struct Holder {
     rows: u32,
     /// Of which eligible (PIM).
     eligible: u32,
-    /// An active one is Owner, or can assign roles or policy: privileged for anyone.
-    privileged: bool,
-    /// An active one can write: privileged for guests and service principals.
-    writes: bool,
-}
-
-impl RoleProperties {
-    /// Whether an active grant of this role is privileged for a person, `external` if a guest
-    /// or a service principal.
-    fn privileged(self, external: bool) -> bool {
-        self.owner || self.assign_roles || self.assign_policy || (self.writes && external)
-    }
+    /// What its active grants' roles have between them: one of them is privileged for a
+    /// person exactly when this is.
+    active: RoleProperties,
 }
 
 /// The findings of a run of people, in their order; joined into the report.
@@ -367,9 +370,7 @@ impl<'a> AccessReport<'a> {
                         holder.eligible += 1;
                         return;
                     }
-                    let role = properties(reach.source);
-                    holder.privileged |= role.privileged(false);
-                    holder.writes |= role.writes;
+                    holder.active = holder.active.either(properties(reach.source));
                 });
                 holder
             })
@@ -392,7 +393,7 @@ impl<'a> AccessReport<'a> {
                         let figures = holders[holder.index()];
                         tally.effective_roles += figures.rows as usize;
                         tally.eligible += figures.eligible as usize;
-                        if !(figures.privileged || (figures.writes && external)) {
+                        if !figures.active.privileged(external) {
                             continue;
                         }
                         // In the order `reaches` finds them, as the person's rows are.
