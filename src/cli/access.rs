@@ -973,7 +973,7 @@ fn report(
                 "canAssignRoles",
                 false,
                 r.can_assign_roles.runs().iter().map(Vec::as_slice),
-                1 << 9,
+                1 << 7,
                 row,
             )?;
             array(
@@ -981,7 +981,7 @@ fn report(
                 "canAssignPolicy",
                 false,
                 r.can_assign_policy.runs().iter().map(Vec::as_slice),
-                1 << 9,
+                1 << 7,
                 row,
             )?;
             // `{"owners":[…],"subscription":…}`, as serde_json orders an object's keys.
@@ -1003,13 +1003,13 @@ fn report(
             )?;
             let external = r.external_writers.runs().iter().map(Vec::as_slice);
             let name = "guestsAndServicePrincipalsWithWriteAccess";
-            array(out, name, false, external, 1 << 9, row)?;
+            array(out, name, false, external, 1 << 7, row)?;
             const DIRECT: &str = "assigned to a user directly, not through a group";
             let direct = serde_json::to_string(DIRECT).map_err(json_error)?;
             let direct = |id: &AssignmentId, buf: &mut Vec<u8>| writer.flagged(*id, &direct, buf);
             let name = "usersAssignedDirectly";
             let assignments = [r.direct_user_assignments.as_slice()];
-            array(out, name, false, assignments, 1 << 9, direct)?;
+            array(out, name, false, assignments, 1 << 7, direct)?;
             let ineffective = |f: &crate::access::report::Flagged, buf: &mut Vec<u8>| {
                 let reason = serde_json::to_string(&f.reason)?;
                 writer.flagged(f.assignment, &reason, buf)
@@ -1020,7 +1020,7 @@ fn report(
                 name,
                 true,
                 [r.ineffective.as_slice()],
-                1 << 9,
+                1 << 7,
                 ineffective,
             )?;
             writeln!(out, "  }},")?;
@@ -1030,7 +1030,7 @@ fn report(
             let fill = |p: &crate::model::PrincipalId, buf: &mut Vec<u8>| {
                 writer.write_person(&r, *p, b",\n    ", buf)
             };
-            rows::write_in_order([r.people()], 1 << 3, out, fill)?;
+            rows::write_in_order([r.people()], 1 << 2, out, fill)?;
             writeln!(out, "\n  ]\n}}")?;
         }
         ReportFormat::Human => {
