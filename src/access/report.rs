@@ -53,34 +53,53 @@ pub struct AccessReport<'a> {
     pub effective_roles: usize,
     /// How many of them are eligible (PIM) rather than active.
     pub eligible: usize,
-    /// Rows whose role lets the holder write role assignments there.
-    pub can_assign_roles: RowRuns,
-    /// Rows whose role lets the holder write policy assignments there.
-    pub can_assign_policy: RowRuns,
+    /// The privileged rows, by finding.
+    pub privileged: PrivilegedRows,
     /// Per subscription, the people Owner there, once per row that makes them Owner.
     pub subscription_owners: Vec<(SubId, Vec<PrincipalId>)>,
-    /// Rows of guests and service principals whose role can change anything.
-    pub external_writers: RowRuns,
     /// Assignments made to a user directly rather than to a group.
     pub direct_user_assignments: Vec<crate::model::AssignmentId>,
     /// Assignments that grant nothing (disabled principal) or repeat an inherited one.
     pub ineffective: Vec<Flagged>,
 }
 
-/// Rows in the runs the report's first pass made them in, one run per task, in people's
-/// order. Not joined into one list: that held every privileged row twice at the peak of
-/// `canopy access report` (36 MB at Azure's limits, 454,000 rows).
+/// The privileged rows, by finding. Taken out of the report by a caller that writes them
+/// before its rows, to drop them once written.
 #[derive(Default)]
-pub struct RowRuns(Vec<Vec<Row>>);
+pub struct PrivilegedRows {
+    /// Rows whose role lets the holder write role assignments there.
+    pub can_assign_roles: RowRuns,
+    /// Rows whose role lets the holder write policy assignments there.
+    pub can_assign_policy: RowRuns,
+    /// Rows of guests and service principals whose role can change anything.
+    pub external_writers: RowRuns,
+}
+
+/// A privileged row as the report keeps it until it is written: who, which grant, and the
+/// path to the grant's holder; [`AccessReport::row`] makes the [`Row`]. 32 bytes where a
+/// `Row` is 80: at Azure's limits there are 454,000, and as `Row`s they were 36 MB of the
+/// peak of `canopy access report`.
+#[derive(Debug, Clone)]
+pub struct PrivilegedRow {
+    pub principal: PrincipalId,
+    source: Source,
+    path: std::sync::Arc<[PrincipalId]>,
+}
+
+/// Privileged rows in the runs the report's first pass made them in, one run per task, in
+/// people's order. Not joined into one list: that held every privileged row twice at the
+/// peak of `canopy access report`.
+#[derive(Default)]
+pub struct RowRuns(Vec<Vec<PrivilegedRow>>);
 
 impl RowRuns {
     /// The runs, none empty, in order.
-    pub fn runs(&self) -> &[Vec<Row>] {
+    pub fn runs(&self) -> &[Vec<PrivilegedRow>] {
         &self.0
     }
 
     /// Every row, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &Row> {
+    pub fn iter(&self) -> impl Iterator<Item = &PrivilegedRow> {
         self.0.iter().flatten()
     }
 
@@ -88,7 +107,7 @@ impl RowRuns {
         self.0.is_empty()
     }
 
-    fn push(&mut self, run: Vec<Row>) {
+    fn push(&mut self, run: Vec<PrivilegedRow>) {
         if !run.is_empty() {
             self.0.push(run);
         }
@@ -169,11 +188,11 @@ struct Tally {
     principals: usize,
     effective_roles: usize,
     eligible: usize,
-    can_assign_roles: Vec<Row>,
-    can_assign_policy: Vec<Row>,
+    can_assign_roles: Vec<PrivilegedRow>,
+    can_assign_policy: Vec<PrivilegedRow>,
     /// Each subscription an active Owner row reaches, and who holds it.
     owners: Vec<(SubId, PrincipalId)>,
-    external_writers: Vec<Row>,
+    external_writers: Vec<PrivilegedRow>,
 }
 
 /// Whether a role can change anything at all: it grants some published control-plane
@@ -336,10 +355,8 @@ impl<'a> AccessReport<'a> {
             principals: 0,
             effective_roles: 0,
             eligible: 0,
-            can_assign_roles: RowRuns::default(),
-            can_assign_policy: RowRuns::default(),
+            privileged: PrivilegedRows::default(),
             subscription_owners: Vec::new(),
-            external_writers: RowRuns::default(),
             direct_user_assignments: Vec::new(),
             ineffective: Vec::new(),
         };
@@ -409,10 +426,10 @@ impl<'a> AccessReport<'a> {
                     privileged.sort_by_key(|(rank, ..)| *rank);
                     let mut paths = SharedPaths::new(&memberships);
                     for &(_, reach, role) in &privileged {
-                        let mut row = || Row {
+                        let mut row = || PrivilegedRow {
                             principal: p,
-                            grant: access.grant(reach, paths.of(reach.through)),
-                            eligible: false,
+                            source: reach.source,
+                            path: paths.of(reach.through),
                         };
                         if role.owner {
                             // Owner reaches every subscription at or below the scope.
@@ -448,9 +465,10 @@ impl<'a> AccessReport<'a> {
             report.principals += tally.principals;
             report.effective_roles += tally.effective_roles;
             report.eligible += tally.eligible;
-            report.can_assign_roles.push(tally.can_assign_roles);
-            report.can_assign_policy.push(tally.can_assign_policy);
-            report.external_writers.push(tally.external_writers);
+            let privileged = &mut report.privileged;
+            privileged.can_assign_roles.push(tally.can_assign_roles);
+            privileged.can_assign_policy.push(tally.can_assign_policy);
+            privileged.external_writers.push(tally.external_writers);
         }
         // Subscriptions by name case-insensitively, then id.
         let subscriptions = t.subscriptions.len();
@@ -531,6 +549,33 @@ impl<'a> AccessReport<'a> {
         // write buffers: 4 MB of the peak at Azure's limits, for about 10 ms.
         crate::mem::release_freed();
         report
+    }
+
+    /// A privileged row as a [`Row`], its grant's role, scope and conditions read again.
+    pub fn row(&self, privileged: &PrivilegedRow) -> Row {
+        let (role, scope, conditional) = match privileged.source {
+            Source::Assignment(a) => {
+                let assigned = self.assigned[a.index()];
+                (assigned.role, assigned.scope, assigned.conditional)
+            }
+            Source::CoAdministrator(s) => {
+                let owner = RoleRef::BuiltIn(builtin::owner());
+                (owner, self.access.tenant.sub(s).scope, false)
+            }
+        };
+        let reach = Reach {
+            source: privileged.source,
+            role,
+            scope,
+            eligible: false,
+            conditional,
+            through: 0,
+        };
+        Row {
+            principal: privileged.principal,
+            grant: self.access.grant(reach, privileged.path.clone()),
+            eligible: false,
+        }
     }
 
     /// Every enabled person, in report order.
@@ -797,20 +842,23 @@ mod tests {
                 principals += usize::from(!mine.is_empty());
                 for r in mine.iter().filter(|r| !r.eligible) {
                     let role = RoleProperties::of(t, r.grant.role);
-                    let key = (p, r.grant.source);
-                    role.assign_roles.then(|| roles.push(key));
-                    role.assign_policy.then(|| policy.push(key));
-                    (role.writes && external).then(|| writers.push(key));
+                    let key = || (p, r.grant.clone());
+                    role.assign_roles.then(|| roles.push(key()));
+                    role.assign_policy.then(|| policy.push(key()));
+                    (role.writes && external).then(|| writers.push(key()));
                 }
             }
             let figures = (report.effective_roles, report.eligible, report.principals);
             assert_eq!(figures, (rows, eligible, principals));
+            // Kept compact, each made again into the person's row itself.
             let keys = |rows: &RowRuns| -> Vec<_> {
-                rows.iter().map(|r| (r.principal, r.grant.source)).collect()
+                let rows = rows.iter().map(|r| report.row(r));
+                rows.map(|r| (r.principal, r.grant)).collect()
             };
-            assert_eq!(keys(&report.can_assign_roles), roles);
-            assert_eq!(keys(&report.can_assign_policy), policy);
-            assert_eq!(keys(&report.external_writers), writers);
+            let privileged = &report.privileged;
+            assert_eq!(keys(&privileged.can_assign_roles), roles);
+            assert_eq!(keys(&privileged.can_assign_policy), policy);
+            assert_eq!(keys(&privileged.external_writers), writers);
             assert!(!roles.is_empty() && !policy.is_empty() && !writers.is_empty());
         }
     }

@@ -92,6 +92,11 @@ pub fn role_by_name(name: &str) -> Option<&'static BuiltinRole> {
     lookup(&ROLES_BY_NAME, name)
 }
 
+/// Azure's Owner role, which classic co-administration grants.
+pub fn owner() -> &'static BuiltinRole {
+    role_by_name("Owner").expect("the catalogue holds Owner (`has_the_classic_roles`)")
+}
+
 /// The built-in role with this GUID, compared case-insensitively.
 pub fn role_by_id(guid: &str) -> Option<&'static BuiltinRole> {
     lookup(&ROLES_BY_ID, guid)
