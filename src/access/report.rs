@@ -663,25 +663,29 @@ impl<'a> AccessReport<'a> {
 
 /// For ids below `n`, the rank of each id in `used` by `key` (equal keys, equal ranks); ids
 /// not used rank last. Each key is computed once.
+///
+/// The keys are sorted beside their ids, unstably (equal keys rank equal whatever their
+/// order), rather than as positions looking their keys up in another list on each
+/// comparison: that stable sort of positions was a third of the report's ranking.
 fn dense_ranks<K: Ord + Send + Sync>(
     n: usize,
     used: impl Iterator<Item = usize>,
     key: impl Fn(usize) -> K + Sync,
 ) -> Vec<u32> {
     let mut seen = vec![false; n];
-    let ids: Vec<usize> = used
+    let ids: Vec<u32> = used
         .filter(|&i| !std::mem::replace(&mut seen[i], true))
+        .map(|i| i as u32)
         .collect();
-    let keys: Vec<K> = ids.par_iter().map(|&i| key(i)).collect();
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.par_sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut keyed: Vec<(K, u32)> = ids.into_par_iter().map(|i| (key(i as usize), i)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut rank = vec![u32::MAX; n];
     let mut r = 0u32;
-    for (k, &o) in order.iter().enumerate() {
-        if k > 0 && keys[o] != keys[order[k - 1]] {
+    for (k, (key, id)) in keyed.iter().enumerate() {
+        if k > 0 && *key != keyed[k - 1].0 {
             r += 1;
         }
-        rank[ids[o]] = r;
+        rank[*id as usize] = r;
     }
     rank
 }
