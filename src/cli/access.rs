@@ -245,11 +245,11 @@ struct Places<'a> {
     assignments: Vec<(u32, u32)>,
     /// The path of every scope a grant can be made at, by scope id:
     /// [`AccessReport::scope_paths`].
-    scopes: &'a [Box<str>],
+    scopes: &'a crate::access::report::ScopePaths,
 }
 
 impl<'a> Places<'a> {
-    fn new(a: &'a Analysis, scopes: &'a [Box<str>]) -> Self {
+    fn new(a: &'a Analysis, scopes: &'a crate::access::report::ScopePaths) -> Self {
         use rayon::prelude::*;
         let mut files = Vec::new();
         for (id, f) in a.files.iter() {
@@ -319,7 +319,7 @@ fn grant_json_in<'a>(
         },
         scope: match places {
             Some(p) => {
-                let path = &p.scopes[g.scope.index()];
+                let path = p.scopes.get(g.scope);
                 debug_assert!(
                     !path.is_empty(),
                     "grants are made at assignments' scopes and subscriptions"

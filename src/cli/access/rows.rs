@@ -69,9 +69,11 @@ impl<'a> RowWriter<'a> {
             .par_iter()
             .map(|p| quoted(&p.name.value))
             .collect();
-        let escaped_scopes = (places.scopes.par_iter().enumerate())
+        let escaped_scopes = (0..places.scopes.len() as u32)
+            .into_par_iter()
+            .map(|i| (i, places.scopes.get(ScopeId(i))))
             .filter(|(_, s)| s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'))
-            .map(|(i, s)| (i as u32, quoted(s)))
+            .map(|(i, s)| (i, quoted(s)))
             .collect();
         let files = (places.files.iter())
             .map(|f| format!("{}{LINE}", quoted(f)).into_boxed_str())
@@ -148,7 +150,7 @@ impl<'a> RowWriter<'a> {
     /// A scope's path as JSON if the second is true, else a path that needs only its quotes;
     /// `None` for a scope no grant is made at (not in [`Places`]).
     fn scope(&self, scope: ScopeId) -> Option<(&str, bool)> {
-        let path = &self.places.scopes[scope.index()];
+        let path = self.places.scopes.get(scope);
         match self.escaped_scopes.get(&scope.0) {
             Some(json) => Some((json, true)),
             None => (!path.is_empty()).then_some((path, false)),
