@@ -76,8 +76,8 @@ pub struct PrivilegedRows {
 }
 
 /// The paths of the scopes grants are made at, spelled once into one buffer in scope order:
-/// at Azure's limits a `Box<str>` for each of 597,000 scopes was 9.6 MB of pointers alone,
-/// and each row's path was read from wherever the allocator had put it.
+/// at Azure's limits a `Box<str>` for each of 597,000 scopes, most of them empty, was 9.6 MB
+/// of pointers alone (the command's peak 4-6 MB lower; its time the same).
 pub struct ScopePaths {
     text: String,
     /// Where each scope's path ends in `text`, by scope id; each begins where the one before
@@ -721,7 +721,8 @@ impl<'a> AccessReport<'a> {
 ///
 /// The keys are sorted beside their ids, unstably (equal keys rank equal whatever their
 /// order), rather than as positions looking their keys up in another list on each
-/// comparison: that stable sort of positions was a third of the report's ranking.
+/// comparison: at Azure's limits the report's ranking took 0.11-0.13 s that way, about
+/// 0.09 s this way.
 fn dense_ranks<K: Ord + Send + Sync>(
     n: usize,
     used: impl Iterator<Item = usize>,
@@ -865,6 +866,13 @@ mod tests {
             }
             assert!(seen >= 3, "{seen}");
         }
+    }
+
+    /// The sizes the comments on privileged rows give.
+    #[test]
+    fn a_privileged_row_is_smaller_than_a_row() {
+        assert_eq!(std::mem::size_of::<PrivilegedRow>(), 32);
+        assert_eq!(std::mem::size_of::<Row>(), 80);
     }
 
     /// Each scope's path in the shared buffer is its own, or empty where no grant is made,

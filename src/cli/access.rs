@@ -1032,7 +1032,7 @@ fn report(
             )?;
             writeln!(out, "  }},")?;
             // Dropped once written, before the millions of rows are made, and their memory
-            // handed back: at Azure's limits 12 MB of the peak (475-478 to 460-466 MiB).
+            // handed back: at Azure's limits 12 MB of the peak (486-490 to 476-478 MB).
             drop(privileged);
             crate::mem::release_freed();
             write!(out, "  \"access\": [")?;

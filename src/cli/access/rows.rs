@@ -416,8 +416,8 @@ pub(super) fn write_in_order<'i, T: Sync + 'i>(
     }
 }
 
-/// The most room a buffer of [`write_in_order`] keeps once written: a run of a few people
-/// or a few hundred privileged rows needs a few tens of KB.
+/// The most room a buffer of [`write_in_order`] keeps once written: a run of four people or
+/// 128 privileged rows is about 80 KB at Azure's limits.
 const KEPT: usize = 1 << 18;
 
 /// Writes made runs in order, dropping the first item's comma if nothing was written yet.
