@@ -54,7 +54,7 @@ struct Pieces<'w> {
     /// `false,"role":…,"roleId":…,"scope":`
     role: &'w str,
     /// As JSON if `scope_is_json`, else a path that needs only its quotes.
-    scope: &'w str,
+    scope: &'w [u8],
     scope_is_json: bool,
     /// The file's path as JSON, then `,"line":`.
     file: &'w str,
@@ -149,10 +149,10 @@ impl<'a> RowWriter<'a> {
 
     /// A scope's path as JSON if the second is true, else a path that needs only its quotes;
     /// `None` for a scope no grant is made at (not in [`Places`]).
-    fn scope(&self, scope: ScopeId) -> Option<(&str, bool)> {
-        let path = self.places.scopes.get(scope);
+    fn scope(&self, scope: ScopeId) -> Option<(&[u8], bool)> {
+        let path = self.places.scopes.bytes(scope);
         match self.escaped_scopes.get(&scope.0) {
-            Some(json) => Some((json, true)),
+            Some(json) => Some((json.as_bytes(), true)),
             None => (!path.is_empty()).then_some((path, false)),
         }
     }
@@ -302,7 +302,7 @@ impl<'a> RowWriter<'a> {
         let touched = pieces
             .iter()
             .flatten()
-            .fold(0u8, |x, p| x ^ p.scope.as_bytes()[0]);
+            .fold(0u8, |x, p| x ^ p.scope.first().copied().unwrap_or_default());
         std::hint::black_box(touched);
         for (reach, pieces) in reaches.into_iter().zip(pieces) {
             let Some(pieces) = pieces else {
@@ -334,12 +334,12 @@ impl<'a> RowWriter<'a> {
 }
 
 /// Appends `s` as it is if it is JSON already, else between quotes.
-fn quote_unless_json(s: &str, is_json: bool, buf: &mut Vec<u8>) {
+fn quote_unless_json(s: &[u8], is_json: bool, buf: &mut Vec<u8>) {
     if is_json {
-        buf.extend_from_slice(s.as_bytes());
+        buf.extend_from_slice(s);
     } else {
         buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
+        buf.extend_from_slice(s);
         buf.push(b'"');
     }
 }
