@@ -347,11 +347,10 @@ impl AuditData {
             role_assignments.push([ra.principal.0, role_of(ra.role), scope, file, line, flags]);
         }
         // Classic co-administrators: Owner at their subscription, after the assignments.
-        let owner = crate::builtin::role_by_name("Owner").map(RoleRef::BuiltIn);
+        let owner = RoleRef::BuiltIn(crate::builtin::owner());
         let mut co_admin: FxHashMap<(u32, u32), u32> = FxHashMap::default();
         for s in &t.subscriptions {
             for (text, p) in &s.co_administrators {
-                let Some(owner) = owner else { break };
                 // Listed twice is one co-administration, as Access counts it.
                 if co_admin.contains_key(&(p.0, s.scope.0)) {
                     continue;

@@ -316,16 +316,14 @@ impl<'t> Access<'t> {
             });
         }
         for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
-            if let Some(owner) = builtin::role_by_name("Owner") {
-                f(Reach {
-                    source: Source::CoAdministrator(s),
-                    role: RoleRef::BuiltIn(owner),
-                    scope: self.tenant.sub(s).scope,
-                    eligible: false,
-                    conditional: false,
-                    through,
-                });
-            }
+            f(Reach {
+                source: Source::CoAdministrator(s),
+                role: RoleRef::BuiltIn(builtin::owner()),
+                scope: self.tenant.sub(s).scope,
+                eligible: false,
+                conditional: false,
+                through,
+            });
         }
     }
 

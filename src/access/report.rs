@@ -371,7 +371,7 @@ impl<'a> AccessReport<'a> {
         let scope_rank = dense_ranks(t.scopes.len(), granted, |i| {
             scope_paths.get(ScopeId(i as u32)).to_lowercase()
         });
-        let owner = builtin::role_by_name("Owner").map(RoleRef::BuiltIn);
+        let owner = RoleRef::BuiltIn(builtin::owner());
         let assignments = t.role_assignments.len();
         let sources = assignments + t.subscriptions.len();
         let mut grant_rank =
@@ -383,14 +383,14 @@ impl<'a> AccessReport<'a> {
                 ),
                 None => {
                     let sub = &t.subscriptions[i - assignments];
-                    (scope_rank[sub.scope.index()], "Owner", false)
+                    (scope_rank[sub.scope.index()], t.role_name(owner), false)
                 }
             });
         let co_administrator_rank = grant_rank.split_off(assignments);
         // Role properties, once per role assigned, in parallel: whether a role can write
         // anything is a scan of every published operation.
         let mut roles: FxHashMap<u64, RoleRef> = FxHashMap::default();
-        for role in t.role_assignments.iter().map(|ra| ra.role).chain(owner) {
+        for role in t.role_assignments.iter().map(|ra| ra.role).chain([owner]) {
             roles.entry(role.key()).or_insert(role);
         }
         let roles: Vec<RoleRef> = roles.into_values().collect();
@@ -398,7 +398,7 @@ impl<'a> AccessReport<'a> {
             .par_iter()
             .map(|&role| (role.key(), RoleProperties::of(t, role)))
             .collect();
-        let co_administrator = owner.map(|o| roles[&o.key()]).unwrap_or_default();
+        let co_administrator = roles[&owner.key()];
         let now = access.now();
         let assigned = (t.role_assignments.par_iter().zip(&grant_rank))
             .map(|(ra, &rank)| Assigned {
@@ -808,7 +808,7 @@ mod tests {
         for role in readers {
             assert!(!writes_any(&t, role), "{}", t.role_name(role));
         }
-        let owner = RoleRef::BuiltIn(builtin::role_by_name("Owner").expect("Owner"));
+        let owner = RoleRef::BuiltIn(builtin::owner());
         assert!(!reads_only(&t, owner) && can_write(&t, owner));
     }
 

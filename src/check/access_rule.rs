@@ -468,18 +468,16 @@ fn grants(t: &Tenant, now: jiff::Timestamp) -> Vec<Grant> {
             conditional: a.condition().is_some(),
         })
         .collect();
-    if let Some(owner) = builtin::role_by_name("Owner") {
-        for s in &t.subscriptions {
-            for (text, p) in &s.co_administrators {
-                out.push(Grant {
-                    role: RoleRef::BuiltIn(owner),
-                    scope: s.scope,
-                    assignee: *p,
-                    span: text.span,
-                    what: "classic co-administrator",
-                    conditional: false,
-                });
-            }
+    for s in &t.subscriptions {
+        for (text, p) in &s.co_administrators {
+            out.push(Grant {
+                role: RoleRef::BuiltIn(builtin::owner()),
+                scope: s.scope,
+                assignee: *p,
+                span: text.span,
+                what: "classic co-administrator",
+                conditional: false,
+            });
         }
     }
     out
