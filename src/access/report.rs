@@ -183,6 +183,14 @@ impl RowRuns {
     }
 }
 
+/// The lists [`AccessReport::reaches_into`] works in, kept by a caller that asks of many
+/// people in turn.
+#[derive(Default)]
+pub struct ReachScratch {
+    found: Vec<Reach>,
+    order: Vec<u64>,
+}
+
 /// What the report reads of a role assignment on each of millions of rows, in one small
 /// record: the model's assignment is about 190 bytes, its rare fields (the end date among
 /// them) boxed apart, and reading it was a cache miss or two a row.
@@ -668,19 +676,36 @@ impl<'a> AccessReport<'a> {
     /// person, a few dozen each, not as one list of millions.
     pub fn reaches_of(&self, p: PrincipalId) -> (Vec<(PrincipalId, Vec<PrincipalId>)>, Vec<Reach>) {
         let memberships = self.access.memberships(p);
+        let mut reaches = Vec::new();
+        self.reaches_into(&memberships, &mut ReachScratch::default(), &mut reaches);
+        (memberships, reaches)
+    }
+
+    /// [`AccessReport::reaches_of`] through memberships already found, into `reaches`
+    /// (cleared first), with lists a caller keeps from one person to the next.
+    pub fn reaches_into(
+        &self,
+        memberships: &[(PrincipalId, Vec<PrincipalId>)],
+        scratch: &mut ReachScratch,
+        reaches: &mut Vec<Reach>,
+    ) {
+        let ReachScratch { found, order } = scratch;
+        found.clear();
         let rows = memberships
             .iter()
             .map(|(h, _)| self.holders[h.index()].rows);
-        let mut reaches = Vec::with_capacity(rows.sum::<u32>() as usize);
-        self.reaches(&memberships, |reach| reaches.push(reach));
+        found.reserve(rows.sum::<u32>() as usize);
+        self.reaches(memberships, |reach| found.push(reach));
         // By rank, ties in the order found: one integer each to sort, not a lookup per
         // comparison.
-        let mut order: Vec<u64> = (reaches.iter().enumerate())
-            .map(|(i, reach)| (u64::from(self.rank(reach.source)) << 32) | i as u64)
-            .collect();
+        order.clear();
+        order.extend(
+            (found.iter().enumerate())
+                .map(|(i, reach)| (u64::from(self.rank(reach.source)) << 32) | i as u64),
+        );
         order.sort_unstable();
-        let reaches = order.iter().map(|k| reaches[*k as u32 as usize]).collect();
-        (memberships, reaches)
+        reaches.clear();
+        reaches.extend(order.iter().map(|k| found[*k as u32 as usize]));
     }
 
     /// The path of every scope a grant is made at (every role assignment's scope, every
