@@ -627,6 +627,11 @@ fn access_report_in_three_formats() {
         Some("principal,kind,guest,role,roleId,scope,via,path,eligible,conditional,file,line")
     );
     assert_eq!(lines.count(), rows.len(), "one CSV line per JSON row");
+    // The report releases the tenant's resources once it has spelled the paths of the scopes
+    // grants are made at; grants at resources are written from those paths, in every format.
+    let at_resource = "/subscriptions/contoso-prod/resourceGroups/Test/providers/Microsoft.Sql/servers/sql-test/databases/TestDB";
+    assert!(out.contains(at_resource));
+    assert!(rows.iter().any(|r| r["scope"] == at_resource));
     assert!(
         out.contains("\"partner_fabrikam.com#EXT#@contoso.onmicrosoft.com\"")
             || out.contains("partner_fabrikam.com#EXT#@contoso.onmicrosoft.com,user,true")

@@ -86,6 +86,17 @@ pub struct ScopePaths {
 }
 
 impl ScopePaths {
+    /// The paths of the scopes grants are made at: role assignments' scopes, and
+    /// subscriptions (for their co-administrators). What [`AccessReport::build_with`] takes.
+    pub fn granted(t: &Tenant) -> Self {
+        let mut granted_at = vec![false; t.scopes.len()];
+        let subscriptions = t.subscriptions.iter().map(|s| s.scope);
+        for s in (t.role_assignments.iter().map(|ra| ra.scope)).chain(subscriptions) {
+            granted_at[s.index()] = true;
+        }
+        ScopePaths::new(t, &granted_at)
+    }
+
     /// The paths of the scopes marked in `granted_at` (by scope id), spelled in parallel.
     fn new(t: &Tenant, granted_at: &[bool]) -> Self {
         Self::in_runs(t, granted_at, 1 << 12)
@@ -347,6 +358,13 @@ fn writes() -> &'static [&'static str] {
 
 impl<'a> AccessReport<'a> {
     pub fn build(access: &'a Access<'a>) -> AccessReport<'a> {
+        Self::build_with(access, ScopePaths::granted(access.tenant))
+    }
+
+    /// [`AccessReport::build`] with the granted scopes' paths spelled already: the report
+    /// reads no scope's path but from them, so a caller may release what it spelled them from
+    /// (the tenant's resources) before the report is made.
+    pub fn build_with(access: &'a Access<'a>, scope_paths: ScopePaths) -> AccessReport<'a> {
         let t = access.tenant;
         // Every enabled person, in report order: by name case-insensitively (a stable sort,
         // so ties keep id order), ranked once per principal rather than compared as
@@ -364,18 +382,12 @@ impl<'a> AccessReport<'a> {
                 t.principals[i].name.value.to_lowercase()
             });
         people.par_sort_by_key(|p| principal_rank[p.index()]);
-        // The path of every scope a grant is made at (assignments' scopes, subscriptions for
-        // co-administrators), by scope id, empty for the rest: spelled once, to rank here
-        // and to write on each of millions of rows.
-        let mut granted_at = vec![false; t.scopes.len()];
-        let subscriptions = t.subscriptions.iter().map(|s| s.scope);
-        for s in (t.role_assignments.iter().map(|ra| ra.scope)).chain(subscriptions) {
-            granted_at[s.index()] = true;
-        }
-        let scope_paths = ScopePaths::new(t, &granted_at);
-        // A person's rows go by scope path, role name, active before eligible. Ranked once per
-        // assignment, not compared as strings on each of millions of rows.
-        let granted = (0..t.scopes.len()).filter(|&i| granted_at[i]);
+        // The path of every scope a grant is made at (`scope_paths`, empty for the rest) is
+        // spelled once, to rank here and to write on each of millions of rows. A person's rows
+        // go by scope path, role name, active before eligible. Ranked once per assignment, not
+        // compared as strings on each of millions of rows.
+        let granted =
+            (0..t.scopes.len()).filter(|&i| !scope_paths.get(ScopeId(i as u32)).is_empty());
         let scope_rank = dense_ranks(t.scopes.len(), granted, |i| {
             scope_paths.get(ScopeId(i as u32)).to_lowercase()
         });
@@ -603,7 +615,9 @@ impl<'a> AccessReport<'a> {
             let reason = format!(
                 "repeats `{}` inherited from `{}`",
                 t.role_name(a.role),
-                t.scope_path(t.role_assignments[*higher as usize].scope)
+                report
+                    .scope_paths
+                    .get(t.role_assignments[*higher as usize].scope)
             );
             Some(Flagged { assignment, reason })
         };

@@ -179,7 +179,7 @@ impl<'a> RowWriter<'a> {
             .zip(self.scope(ra.scope))
             .zip(self.place(id));
         let Some((((role, name_end), (scope, scope_is_json)), (file, line))) = pieces else {
-            return serde_json::to_writer(buf, &assignment_json(self.a, id, reason));
+            return serde_json::to_writer(buf, &assignment_json(self.a, self.places, id, reason));
         };
         buf.extend_from_slice(b"{\"principal\":");
         buf.extend_from_slice(self.principal(ra.principal).as_bytes());
@@ -567,7 +567,7 @@ mod tests {
         for (id, reason) in direct.chain(ineffective) {
             let mut buf = Vec::new();
             writer.flagged(id, &quoted(reason), &mut buf).unwrap();
-            let json = serde_json::to_vec(&assignment_json(a, id, reason)).unwrap();
+            let json = serde_json::to_vec(&assignment_json(a, &places, id, reason)).unwrap();
             assert_eq!(
                 String::from_utf8(buf).unwrap(),
                 String::from_utf8(json).unwrap()
