@@ -628,7 +628,8 @@ fn access_report_in_three_formats() {
     );
     assert_eq!(lines.count(), rows.len(), "one CSV line per JSON row");
     // The report releases the tenant's resources once it has spelled the paths of the scopes
-    // grants are made at; grants at resources are written from those paths, in every format.
+    // grants are made at; grants at resources are written from those paths (here in CSV and
+    // JSON; the human report's snapshot holds them too).
     let at_resource = "/subscriptions/contoso-prod/resourceGroups/Test/providers/Microsoft.Sql/servers/sql-test/databases/TestDB";
     assert!(out.contains(at_resource));
     assert!(rows.iter().any(|r| r["scope"] == at_resource));

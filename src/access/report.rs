@@ -94,15 +94,11 @@ impl ScopePaths {
         for s in (t.role_assignments.iter().map(|ra| ra.scope)).chain(subscriptions) {
             granted_at[s.index()] = true;
         }
-        ScopePaths::new(t, &granted_at)
+        ScopePaths::in_runs(t, &granted_at, 1 << 12)
     }
 
-    /// The paths of the scopes marked in `granted_at` (by scope id), spelled in parallel.
-    fn new(t: &Tenant, granted_at: &[bool]) -> Self {
-        Self::in_runs(t, granted_at, 1 << 12)
-    }
-
-    /// [`ScopePaths::new`], spelled `per_run` scopes a task, then joined.
+    /// The paths of the scopes marked in `granted_at` (by scope id), spelled in parallel,
+    /// `per_run` scopes a task, then joined.
     fn in_runs(t: &Tenant, granted_at: &[bool], per_run: usize) -> Self {
         let runs: Vec<(String, Vec<usize>)> = (granted_at.par_chunks(per_run).enumerate())
             .map(|(run, granted_at)| {
