@@ -269,61 +269,57 @@ impl<'t> Access<'t> {
     /// through its [`Access::memberships`], eligible ones included, and with co-administration
     /// as Owner: [`Access::grants_through`] without making the grants, for callers that keep
     /// only a few of millions.
-    pub fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], f: impl FnMut(Reach)) {
-        let t = self.tenant;
-        let in_force = |a: AssignmentId| {
-            let ra = &t.role_assignments[a.index()];
-            let expired = ra.end_date_time().is_some_and(|e| e.value <= self.now);
-            (!expired).then_some((ra.role, ra.scope, ra.eligible, ra.condition().is_some()))
-        };
-        self.reaches_by(memberships, in_force, f);
-    }
-
-    /// [`Access::reaches`], with each assignment's role, scope, eligibility and whether it is
-    /// conditional read by `in_force`: `None` for one not in force (expired). For callers
-    /// that keep these facts closer to hand than the model's assignments.
-    pub(crate) fn reaches_by(
+    pub fn reaches(
         &self,
         memberships: &[(PrincipalId, Vec<PrincipalId>)],
-        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)>,
         mut f: impl FnMut(Reach),
     ) {
+        let t = self.tenant;
         for (through, &(holder, _)) in memberships.iter().enumerate() {
-            self.holder_reaches_by(holder, through, &in_force, &mut f);
+            for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
+                let ra = &t.role_assignments[a.index()];
+                if ra.end_date_time().is_some_and(|e| e.value <= self.now) {
+                    continue;
+                }
+                f(Reach {
+                    source: Source::Assignment(a),
+                    role: ra.role,
+                    scope: ra.scope,
+                    eligible: ra.eligible,
+                    conditional: ra.condition().is_some(),
+                    through,
+                });
+            }
+            self.co_administrator_reaches(holder, through, |_, reach| f(reach));
         }
     }
 
-    /// [`Access::reaches_by`] of one membership: what is granted to `holder` itself, each
-    /// [`Reach`] marked as coming `through` the membership of that number.
-    pub(crate) fn holder_reaches_by(
+    /// The role assignments made to each principal, by principal: the tenant's index.
+    pub(crate) fn assignments_by_holder(&self) -> &'t ByPrincipal {
+        self.assigned
+    }
+
+    /// What co-administration grants `holder` itself: Owner of each subscription it
+    /// co-administers, as [`Access::reaches`] finds it after the holder's assignments; `f`
+    /// is given the subscription too.
+    pub(crate) fn co_administrator_reaches(
         &self,
         holder: PrincipalId,
         through: usize,
-        in_force: impl Fn(AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)>,
-        mut f: impl FnMut(Reach),
+        mut f: impl FnMut(SubId, Reach),
     ) {
-        for a in self.assigned.of(holder).iter().map(|a| AssignmentId(*a)) {
-            let Some((role, scope, eligible, conditional)) = in_force(a) else {
-                continue;
-            };
-            f(Reach {
-                source: Source::Assignment(a),
-                role,
-                scope,
-                eligible,
-                conditional,
-                through,
-            });
-        }
         for s in self.co_administers.of(holder).iter().map(|s| SubId(*s)) {
-            f(Reach {
-                source: Source::CoAdministrator(s),
-                role: RoleRef::BuiltIn(builtin::owner()),
-                scope: self.tenant.sub(s).scope,
-                eligible: false,
-                conditional: false,
-                through,
-            });
+            f(
+                s,
+                Reach {
+                    source: Source::CoAdministrator(s),
+                    role: RoleRef::BuiltIn(builtin::owner()),
+                    scope: self.tenant.sub(s).scope,
+                    eligible: false,
+                    conditional: false,
+                    through,
+                },
+            );
         }
     }
 

@@ -4,7 +4,7 @@
 use super::{Access, Grant, Plane, Reach, SharedPaths, Source, role_grants};
 use crate::builtin;
 use crate::load::kinds::PrincipalKind;
-use crate::model::{PrincipalId, RoleRef, ScopeId, ScopeKind, SubId, Tenant};
+use crate::model::{AssignmentId, PrincipalId, RoleRef, Rows, ScopeId, ScopeKind, SubId, Tenant};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -40,11 +40,16 @@ pub struct AccessReport<'a> {
     /// The path of every scope a grant is made at, by scope id; empty for the rest.
     scope_paths: ScopePaths,
     /// The place in a person's rows of co-administration's Owner, by subscription; role
-    /// assignments' are in [`Assigned::rank`]. Ranked with the assignments' (see
-    /// [`AccessReport::rank`]).
+    /// assignments' are in [`Assigned::rank`], ranked together.
     co_administrator_rank: Vec<u32>,
-    /// What the rows read of each role assignment, by id.
-    assigned: Vec<Assigned>,
+    /// What the rows read of each role assignment, by holder: laid out as the tenant's index
+    /// of assignments by principal, so that a holder's are read in one sweep rather than a
+    /// cache miss each (a person's rows read every holder they are a member of).
+    held: Rows<Assigned>,
+    /// Where each role assignment's record is in `held`'s items, by assignment id.
+    position: Vec<u32>,
+    /// The properties of co-administration's role, Owner.
+    co_administrator: RoleProperties,
     /// What each principal's own grants add to the figures of those who hold it, by id.
     holders: Vec<Holder>,
     /// How many people hold any access.
@@ -203,9 +208,11 @@ pub struct ReachScratch {
 /// them) boxed apart, and reading it was a cache miss or two a row.
 #[derive(Clone, Copy)]
 struct Assigned {
+    id: AssignmentId,
     role: RoleRef,
     scope: ScopeId,
-    /// Its place in its holder's rows, as [`AccessReport::rank`].
+    /// Its place in a person's rows: equal for equal (scope path, role name, eligible), so
+    /// a stable sort by it keeps ties in the order they were found.
     rank: u32,
     eligible: bool,
     /// Not expired.
@@ -416,23 +423,32 @@ impl<'a> AccessReport<'a> {
             .collect();
         let co_administrator = roles[&owner.key()];
         let now = access.now();
-        let assigned = (t.role_assignments.par_iter().zip(&grant_rank))
-            .map(|(ra, &rank)| Assigned {
+        let held = access.assignments_by_holder().par_map(|&i| {
+            let ra = &t.role_assignments[i as usize];
+            Assigned {
+                id: AssignmentId(i),
                 role: ra.role,
                 scope: ra.scope,
-                rank,
+                rank: grant_rank[i as usize],
                 eligible: ra.eligible,
                 in_force: ra.end_date_time().is_none_or(|e| e.value > now),
                 conditional: ra.condition().is_some(),
                 properties: roles[&ra.role.key()],
-            })
-            .collect();
+            }
+        });
+        // Every assignment is in the index once, under its principal.
+        let mut position = vec![0u32; assignments];
+        for (i, a) in held.items().iter().enumerate() {
+            position[a.id.index()] = i as u32;
+        }
         let mut report = AccessReport {
             access,
             people,
             scope_paths,
             co_administrator_rank,
-            assigned,
+            held,
+            position,
+            co_administrator,
             holders: Vec::new(),
             principals: 0,
             effective_roles: 0,
@@ -444,7 +460,7 @@ impl<'a> AccessReport<'a> {
         };
 
         // The subscriptions at or below each Owner assignment's scope, found once per scope.
-        let mut owner_scopes: Vec<ScopeId> = (report.assigned.iter())
+        let mut owner_scopes: Vec<ScopeId> = (report.held.items().iter())
             .filter(|a| a.properties.owner)
             .map(|a| a.scope)
             .collect();
@@ -455,21 +471,17 @@ impl<'a> AccessReport<'a> {
             .map(|scope| (scope, subscriptions_at_or_below(t, scope)))
             .collect();
 
-        let properties = |source: Source| match source {
-            Source::Assignment(a) => report.assigned[a.index()].properties,
-            Source::CoAdministrator(_) => co_administrator,
-        };
         let holders: Vec<Holder> = (0..t.principals.len())
             .into_par_iter()
             .map(|i| {
                 let mut holder = Holder::default();
-                report.holder_reaches(PrincipalId(i as u32), 0, |reach| {
+                report.holder_reaches(PrincipalId(i as u32), 0, |_, reach, role| {
                     holder.rows += 1;
                     if reach.eligible {
                         holder.eligible += 1;
                         return;
                     }
-                    holder.active = holder.active.either(properties(reach.source));
+                    holder.active = holder.active.either(role);
                 });
                 holder
             })
@@ -496,10 +508,9 @@ impl<'a> AccessReport<'a> {
                             continue;
                         }
                         // In the order `reaches` finds them, as the person's rows are.
-                        report.holder_reaches(holder, through, |reach| {
-                            let role = properties(reach.source);
+                        report.holder_reaches(holder, through, |rank, reach, role| {
                             if !reach.eligible && role.privileged(external) {
-                                privileged.push((report.rank(reach.source), reach, role));
+                                privileged.push((rank, reach, role));
                             }
                         });
                     }
@@ -639,7 +650,7 @@ impl<'a> AccessReport<'a> {
     pub fn row(&self, privileged: &PrivilegedRow) -> Row {
         let (role, scope, conditional) = match privileged.source {
             Source::Assignment(a) => {
-                let assigned = self.assigned[a.index()];
+                let assigned = self.assigned(a);
                 (assigned.role, assigned.scope, assigned.conditional)
             }
             Source::CoAdministrator(s) => {
@@ -705,14 +716,13 @@ impl<'a> AccessReport<'a> {
             .iter()
             .map(|(h, _)| self.holders[h.index()].rows);
         found.reserve(rows.sum::<u32>() as usize);
-        self.reaches(memberships, |reach| found.push(reach));
+        order.clear();
         // By rank, ties in the order found: one integer each to sort, not a lookup per
         // comparison.
-        order.clear();
-        order.extend(
-            (found.iter().enumerate())
-                .map(|(i, reach)| (u64::from(self.rank(reach.source)) << 32) | i as u64),
-        );
+        self.reaches_ranked(memberships, |rank, reach, _| {
+            order.push((u64::from(rank) << 32) | found.len() as u64);
+            found.push(reach);
+        });
         order.sort_unstable();
         reaches.clear();
         reaches.extend(order.iter().map(|k| found[*k as u32 as usize]));
@@ -732,28 +742,51 @@ impl<'a> AccessReport<'a> {
     }
 
     /// [`Access::reaches`], read from the report's own record of each assignment.
-    fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], f: impl FnMut(Reach)) {
-        self.access.reaches_by(memberships, |a| self.in_force(a), f);
+    #[cfg(test)]
+    fn reaches(&self, memberships: &[(PrincipalId, Vec<PrincipalId>)], mut f: impl FnMut(Reach)) {
+        self.reaches_ranked(memberships, |_, reach, _| f(reach));
     }
 
-    /// [`Access::holder_reaches_by`], read from the report's own record of each assignment.
-    fn holder_reaches(&self, holder: PrincipalId, through: usize, f: impl FnMut(Reach)) {
-        (self.access).holder_reaches_by(holder, through, |a| self.in_force(a), f);
-    }
-
-    /// An assignment's role, scope, eligibility and whether it is conditional, if in force.
-    fn in_force(&self, a: crate::model::AssignmentId) -> Option<(RoleRef, ScopeId, bool, bool)> {
-        let a = &self.assigned[a.index()];
-        (a.in_force).then_some((a.role, a.scope, a.eligible, a.conditional))
-    }
-
-    /// A grant's place in its holder's rows: equal for equal (scope path, role name,
-    /// eligible), so a stable sort by it keeps ties in the order they were found.
-    fn rank(&self, source: Source) -> u32 {
-        match source {
-            Source::Assignment(a) => self.assigned[a.index()].rank,
-            Source::CoAdministrator(s) => self.co_administrator_rank[s.index()],
+    /// [`Access::reaches`], read from the report's own record of each assignment, each with
+    /// its rank ([`Assigned::rank`]) and its role's properties.
+    fn reaches_ranked(
+        &self,
+        memberships: &[(PrincipalId, Vec<PrincipalId>)],
+        mut f: impl FnMut(u32, Reach, RoleProperties),
+    ) {
+        for (through, &(holder, _)) in memberships.iter().enumerate() {
+            self.holder_reaches(holder, through, &mut f);
         }
+    }
+
+    /// [`Access::reaches`] of one membership, read from the report's own records of the
+    /// holder's assignments, in the same order, each with its rank and its role's properties.
+    fn holder_reaches(
+        &self,
+        holder: PrincipalId,
+        through: usize,
+        mut f: impl FnMut(u32, Reach, RoleProperties),
+    ) {
+        for a in self.held.row(holder.index()).iter().filter(|a| a.in_force) {
+            let reach = Reach {
+                source: Source::Assignment(a.id),
+                role: a.role,
+                scope: a.scope,
+                eligible: a.eligible,
+                conditional: a.conditional,
+                through,
+            };
+            f(a.rank, reach, a.properties);
+        }
+        (self.access).co_administrator_reaches(holder, through, |s, reach| {
+            let rank = self.co_administrator_rank[s.index()];
+            f(rank, reach, self.co_administrator);
+        });
+    }
+
+    /// What the report reads of a role assignment.
+    fn assigned(&self, a: AssignmentId) -> &Assigned {
+        &self.held.items()[self.position[a.index()] as usize]
     }
 
     /// Every row, person by person, made as it is read.

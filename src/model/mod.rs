@@ -407,12 +407,31 @@ impl<T: Copy + Default> Rows<T> {
         }
         Rows { starts, items }
     }
+}
 
+impl<T> Rows<T> {
     /// Row r's items; none for a row past the end.
     pub fn row(&self, r: usize) -> &[T] {
         match (self.starts.get(r), self.starts.get(r + 1)) {
             (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
             _ => &[],
+        }
+    }
+
+    /// Every row's items, one row after another.
+    pub(crate) fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The same rows with each item made into another by `f`, in parallel.
+    pub(crate) fn par_map<U: Send>(&self, f: impl Fn(&T) -> U + Sync + Send) -> Rows<U>
+    where
+        T: Sync,
+    {
+        use rayon::prelude::*;
+        Rows {
+            starts: self.starts.clone(),
+            items: self.items.par_iter().map(f).collect(),
         }
     }
 }
