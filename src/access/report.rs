@@ -164,7 +164,8 @@ impl ScopePaths {
 pub struct PrivilegedRow {
     pub principal: PrincipalId,
     source: Source,
-    path: std::sync::Arc<[PrincipalId]>,
+    /// From the person to the holder of the grant.
+    pub path: std::sync::Arc<[PrincipalId]>,
 }
 
 /// Privileged rows in the runs the report's first pass made them in, one run per task, in
@@ -648,6 +649,17 @@ impl<'a> AccessReport<'a> {
 
     /// A privileged row as a [`Row`], its grant's role, scope and conditions read again.
     pub fn row(&self, privileged: &PrivilegedRow) -> Row {
+        Row {
+            principal: privileged.principal,
+            grant: (self.access).grant(self.reach_of(privileged), privileged.path.clone()),
+            eligible: false,
+        }
+    }
+
+    /// What reaches a privileged row's person, read again (`through` is 0: the row keeps
+    /// its path): the row's facts without making its [`Grant`], for writers that make its
+    /// text from them.
+    pub fn reach_of(&self, privileged: &PrivilegedRow) -> Reach {
         let (role, scope, conditional) = match privileged.source {
             Source::Assignment(a) => {
                 let assigned = self.assigned(a);
@@ -658,18 +670,13 @@ impl<'a> AccessReport<'a> {
                 (owner, self.access.tenant.sub(s).scope, false)
             }
         };
-        let reach = Reach {
+        Reach {
             source: privileged.source,
             role,
             scope,
             eligible: false,
             conditional,
             through: 0,
-        };
-        Row {
-            principal: privileged.principal,
-            grant: self.access.grant(reach, privileged.path.clone()),
-            eligible: false,
         }
     }
 

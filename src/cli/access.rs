@@ -1003,7 +1003,7 @@ fn report(
                 Ok(())
             }
             let row = |row: &crate::access::report::PrivilegedRow, buf: &mut Vec<u8>| {
-                writer.write(&r.row(row), buf)
+                writer.write_privileged(&r, row, buf)
             };
             array(
                 out,
