@@ -80,15 +80,74 @@ pub struct PrivilegedRows {
     pub external_writers: RowRuns,
 }
 
+/// Strings spelled one after another into one buffer, in parallel runs, and where each ends:
+/// a `Box<str>` apiece is an allocation, a header and a pointer each, and millions of them at
+/// Azure's limits.
+pub struct Spelled {
+    text: String,
+    /// Where each string ends in `text`, by index; each begins where the one before ends.
+    ends: Vec<usize>,
+}
+
+impl Spelled {
+    /// The strings `0..n`, each appended to the buffer by `spell`, in parallel, `per_run`
+    /// strings a task, then joined.
+    pub fn in_runs(n: usize, per_run: usize, spell: impl Fn(usize, &mut String) + Sync) -> Self {
+        let per_run = per_run.max(1);
+        let runs: Vec<(String, Vec<usize>)> = (0..n.div_ceil(per_run))
+            .into_par_iter()
+            .map(|run| {
+                let ids = run * per_run..((run + 1) * per_run).min(n);
+                let mut text = String::new();
+                let mut ends = Vec::with_capacity(ids.len());
+                for i in ids {
+                    spell(i, &mut text);
+                    ends.push(text.len());
+                }
+                (text, ends)
+            })
+            .collect();
+        let mut text = String::with_capacity(runs.iter().map(|(text, _)| text.len()).sum());
+        let mut ends = Vec::with_capacity(n);
+        for (run, run_ends) in runs {
+            let start = text.len();
+            text.push_str(&run);
+            ends.extend(run_ends.iter().map(|end| start + end));
+        }
+        Spelled { text, ends }
+    }
+
+    /// The `i`th string.
+    pub fn get(&self, i: usize) -> &str {
+        &self.text[self.range(i)]
+    }
+
+    /// [`Spelled::get`] as bytes, for writers that copy it: slicing a `str` reads the
+    /// string's first byte to check it begins a character, and for a row writer that is a
+    /// cache miss taken one string at a time, where the writer would touch a person's together.
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        &self.text.as_bytes()[self.range(i)]
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
+        start..self.ends[i]
+    }
+
+    /// How many strings there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
 /// The paths of the scopes grants are made at, spelled once into one buffer in scope order:
 /// at Azure's limits a `Box<str>` for each of 597,000 scopes, most of them empty, was 9.6 MB
 /// of pointers alone (the command's peak 4-6 MB lower; its time the same).
-pub struct ScopePaths {
-    text: String,
-    /// Where each scope's path ends in `text`, by scope id; each begins where the one before
-    /// ends.
-    ends: Vec<usize>,
-}
+pub struct ScopePaths(Spelled);
 
 impl ScopePaths {
     /// The paths of the scopes grants are made at: role assignments' scopes, and
@@ -103,56 +162,32 @@ impl ScopePaths {
     }
 
     /// The paths of the scopes marked in `granted_at` (by scope id), spelled in parallel,
-    /// `per_run` scopes a task, then joined.
+    /// `per_run` scopes a task; empty for the rest.
     fn in_runs(t: &Tenant, granted_at: &[bool], per_run: usize) -> Self {
-        let runs: Vec<(String, Vec<usize>)> = (granted_at.par_chunks(per_run).enumerate())
-            .map(|(run, granted_at)| {
-                let mut text = String::new();
-                let mut ends = Vec::with_capacity(granted_at.len());
-                for (i, &at) in granted_at.iter().enumerate() {
-                    if at {
-                        t.push_scope_path(&mut text, ScopeId((run * per_run + i) as u32));
-                    }
-                    ends.push(text.len());
-                }
-                (text, ends)
-            })
-            .collect();
-        let mut text = String::with_capacity(runs.iter().map(|(text, _)| text.len()).sum());
-        let mut ends = Vec::with_capacity(granted_at.len());
-        for (run, run_ends) in runs {
-            let start = text.len();
-            text.push_str(&run);
-            ends.extend(run_ends.iter().map(|end| start + end));
-        }
-        ScopePaths { text, ends }
+        ScopePaths(Spelled::in_runs(granted_at.len(), per_run, |i, text| {
+            if granted_at[i] {
+                t.push_scope_path(text, ScopeId(i as u32));
+            }
+        }))
     }
 
     /// A scope's path; empty for a scope no grant is made at.
     pub fn get(&self, scope: ScopeId) -> &str {
-        &self.text[self.range(scope)]
+        self.0.get(scope.index())
     }
 
-    /// [`ScopePaths::get`] as bytes, for writers that copy it: slicing a `str` reads the
-    /// path's first byte to check it begins a character, and for a row writer that is a cache
-    /// miss taken one path at a time, where the writer would touch a person's paths together.
+    /// [`ScopePaths::get`] as bytes ([`Spelled::bytes`]).
     pub fn bytes(&self, scope: ScopeId) -> &[u8] {
-        &self.text.as_bytes()[self.range(scope)]
-    }
-
-    fn range(&self, scope: ScopeId) -> std::ops::Range<usize> {
-        let i = scope.index();
-        let start = i.checked_sub(1).map_or(0, |before| self.ends[before]);
-        start..self.ends[i]
+        self.0.bytes(scope.index())
     }
 
     /// How many scopes there are: every scope id is below it.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.0.is_empty()
     }
 }
 
