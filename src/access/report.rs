@@ -83,7 +83,7 @@ pub struct PrivilegedRows {
 /// Strings spelled one after another into one buffer, in parallel runs, and where each ends:
 /// a `Box<str>` apiece is an allocation, a header and a pointer each, and millions of them at
 /// Azure's limits.
-pub struct Spelled {
+pub(crate) struct Spelled {
     text: String,
     /// Where each string ends in `text`, by index; each begins where the one before ends.
     ends: Vec<usize>,
